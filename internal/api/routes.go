@@ -1,0 +1,76 @@
+package api
+
+// Route is one endpoint of the API.
+type Route struct {
+	Method string // "GET", "POST", "PUT", "PATCH" or "DELETE"
+	Path   string // a net/http pattern path such as "/api/v1/orgs/{id}"
+	// Tenant names the kind of tenant-owned object the path's parameters
+	// point at ("org", "contact", "system", "resource", "software", "user",
+	// "membership", "token"), "" when the path names none. Tests call every
+	// tenant route with another tenant's object and expect 404.
+	Tenant string
+	Query  []string // the query parameters it takes; any other answers 400
+	Public bool     // served without a token
+	h      handler
+}
+
+// Pattern is the route's net/http ServeMux pattern.
+func (rt Route) Pattern() string { return rt.Method + " " + rt.Path }
+
+// Routes lists the whole route surface, for tests and documentation.
+func Routes() []Route {
+	var a *API // the method values below are taken, never called
+	return a.routes()
+}
+
+// routes is the whole route surface of the API, in one place.
+func (a *API) routes() []Route {
+	const v = "/api/v1"
+	return []Route{
+		{Method: "GET", Path: v + "/openapi.json", Public: true, h: a.openAPI},
+		{Method: "GET", Path: v + "/me", h: a.me},
+
+		{Method: "GET", Path: v + "/orgs", Query: paged("q", "kind", "sector", "province", "parent"), h: a.listOrgs},
+		{Method: "POST", Path: v + "/orgs", h: a.createOrg},
+		{Method: "GET", Path: v + "/orgs/{id}", Tenant: "org", h: a.getOrg},
+		{Method: "PATCH", Path: v + "/orgs/{id}", Tenant: "org", h: a.updateOrg},
+
+		{Method: "GET", Path: v + "/orgs/{org}/contacts", Tenant: "org", Query: paged("role"), h: a.listContacts},
+		{Method: "POST", Path: v + "/orgs/{org}/contacts", Tenant: "org", h: a.createContact},
+		{Method: "PUT", Path: v + "/contacts/{id}", Tenant: "contact", h: a.replaceContact},
+		{Method: "DELETE", Path: v + "/contacts/{id}", Tenant: "contact", h: a.deleteContact},
+		{Method: "POST", Path: v + "/contacts/{id}/confirm", Tenant: "contact", h: a.confirmContact},
+
+		{Method: "GET", Path: v + "/orgs/{org}/systems", Tenant: "org", Query: paged("level", "q"), h: a.listSystems},
+		{Method: "POST", Path: v + "/orgs/{org}/systems", Tenant: "org", h: a.createSystem},
+		{Method: "GET", Path: v + "/systems/{id}", Tenant: "system", h: a.getSystem},
+		{Method: "PATCH", Path: v + "/systems/{id}", Tenant: "system", h: a.updateSystem},
+
+		{Method: "POST", Path: v + "/orgs/{org}/resources", Tenant: "org", h: a.claimResource},
+		{Method: "GET", Path: v + "/resources", Query: paged("org", "type", "status", "q"), h: a.listResources},
+		{Method: "GET", Path: v + "/resources/{id}", Tenant: "resource", h: a.getResource},
+		{Method: "DELETE", Path: v + "/resources/{id}", Tenant: "resource", h: a.deleteResource},
+		{Method: "POST", Path: v + "/resources/{id}/approve", Tenant: "resource", h: a.approveResource},
+		{Method: "POST", Path: v + "/resources/{id}/reject", Tenant: "resource", h: a.rejectResource},
+		{Method: "GET", Path: v + "/ownership", Query: []string{"q"}, h: a.ownership},
+
+		{Method: "GET", Path: v + "/systems/{id}/software", Tenant: "system", Query: paged("q"), h: a.listSoftware},
+		{Method: "POST", Path: v + "/systems/{id}/software", Tenant: "system", h: a.addSoftware},
+		{Method: "DELETE", Path: v + "/software/{id}", Tenant: "software", h: a.deleteSoftware},
+		{Method: "POST", Path: v + "/orgs/{org}/inventory.csv", Tenant: "org", h: a.importInventory},
+
+		{Method: "GET", Path: v + "/users", Query: paged("q", "role", "org"), h: a.listUsers},
+		{Method: "POST", Path: v + "/users", h: a.createUser},
+		{Method: "GET", Path: v + "/users/{id}", Tenant: "user", h: a.getUser},
+		{Method: "PATCH", Path: v + "/users/{id}", Tenant: "user", h: a.updateUser},
+		{Method: "POST", Path: v + "/users/{id}/memberships", Tenant: "user", h: a.addMembership},
+		{Method: "DELETE", Path: v + "/users/{id}/memberships/{org}", Tenant: "membership", h: a.removeMembership},
+
+		{Method: "GET", Path: v + "/tokens", Query: []string{"user"}, h: a.listTokens},
+		{Method: "POST", Path: v + "/tokens", h: a.createToken},
+		{Method: "DELETE", Path: v + "/tokens/{id}", Tenant: "token", h: a.revokeToken},
+
+		{Method: "GET", Path: v + "/audit", Query: paged("actor", "action", "target_type", "target_id", "org", "from", "to"), h: a.listAudit},
+		{Method: "POST", Path: v + "/audit/verify", h: a.verifyAudit},
+	}
+}

@@ -1,0 +1,255 @@
+// Package config holds Khiên's one configuration value.
+//
+// A Config is built by Load from, in rising precedence: built-in defaults, an
+// optional JSON file (--config or KHIEN_CONFIG), KHIEN_* environment variables,
+// and command-line flags. Load validates the result; Redacted gives a copy safe
+// to log. There are no package variables: every consumer is handed a Config.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a khien process needs to start.
+type Config struct {
+	Listen        string        `json:"listen"`         // HTTP address
+	DataDir       string        `json:"data_dir"`       // where SQLite, JetStream and keys live
+	Database      string        `json:"database"`       // SQLite path or postgres:// URL
+	NATS          string        `json:"nats"`           // empty: embedded; else a nats:// URL
+	Demo          bool          `json:"demo"`           // load demo data at start
+	LogFormat     string        `json:"log_format"`     // "json" or "text"
+	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
+	BaseURL       string        `json:"base_url"`       // public URL, for links and cookies
+	CookieSecure  bool          `json:"cookie_secure"`  // mark session cookies Secure
+	SessionTTL    time.Duration `json:"session_ttl"`    // idle lifetime of a session
+	ShutdownGrace time.Duration `json:"shutdown_grace"` // time to drain on stop
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Listen:        "127.0.0.1:8080",
+		DataDir:       "./data",
+		LogFormat:     "text",
+		LogLevel:      "info",
+		CookieSecure:  true,
+		SessionTTL:    12 * time.Hour,
+		ShutdownGrace: 15 * time.Second,
+	}
+}
+
+type option struct {
+	name, help string
+	get        func(c *Config) string
+	set        func(c *Config, v string) error
+}
+
+func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return *p(c) },
+		func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func options() []option {
+	mk := func(name, help string, p func(*Config) *string) option {
+		g, s := str(p)
+		return option{name: name, help: help, get: g, set: s}
+	}
+	boolOpt := func(name, help string, p func(*Config) *bool) option {
+		return option{name: name, help: help,
+			get: func(c *Config) string { return strconv.FormatBool(*p(c)) },
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("%s: want true or false, got %q", name, v)
+				}
+				*p(c) = b
+				return nil
+			}}
+	}
+	durOpt := func(name, help string, p func(*Config) *time.Duration) option {
+		return option{name: name, help: help,
+			get: func(c *Config) string { return p(c).String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("%s: want a duration such as 30s, got %q", name, v)
+				}
+				*p(c) = d
+				return nil
+			}}
+	}
+	return []option{
+		mk("listen", "HTTP listen address", func(c *Config) *string { return &c.Listen }),
+		mk("data-dir", "directory for the database, stream and keys", func(c *Config) *string { return &c.DataDir }),
+		mk("database", "SQLite file path or postgres:// URL (default DATA-DIR/khien.db)", func(c *Config) *string { return &c.Database }),
+		mk("nats", "external NATS URL; empty runs the embedded server", func(c *Config) *string { return &c.NATS }),
+		boolOpt("demo", "load demo data", func(c *Config) *bool { return &c.Demo }),
+		mk("log-format", "json or text", func(c *Config) *string { return &c.LogFormat }),
+		mk("log-level", "debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }),
+		mk("base-url", "public base URL (default http://LISTEN)", func(c *Config) *string { return &c.BaseURL }),
+		boolOpt("cookie-secure", "mark session cookies Secure", func(c *Config) *bool { return &c.CookieSecure }),
+		durOpt("session-ttl", "idle lifetime of a browser session", func(c *Config) *time.Duration { return &c.SessionTTL }),
+		durOpt("shutdown-grace", "time to drain requests on stop", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
+	}
+}
+
+func envName(flagName string) string {
+	return "KHIEN_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Flags registers every option on fs (plus --config) and returns a function
+// that, after fs.Parse, builds the layered, validated Config.
+func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
+	opts := options()
+	vals := make(map[string]*string, len(opts))
+	def := Default()
+	for _, o := range opts {
+		vals[o.name] = fs.String(o.name, o.get(&def), o.help+" (env "+envName(o.name)+")")
+	}
+	cfgPath := fs.String("config", "", "optional JSON config file (env KHIEN_CONFIG)")
+	return func() (Config, error) {
+		c := Default()
+		path := *cfgPath
+		if path == "" {
+			path = getenv("KHIEN_CONFIG")
+		}
+		if path != "" {
+			if err := loadFile(&c, path); err != nil {
+				return Config{}, err
+			}
+		}
+		for _, o := range opts {
+			if v := getenv(envName(o.name)); v != "" {
+				if err := o.set(&c, v); err != nil {
+					return Config{}, fmt.Errorf("environment %s", err)
+				}
+			}
+		}
+		var err error
+		fs.Visit(func(f *flag.Flag) {
+			for _, o := range opts {
+				if o.name == f.Name && err == nil {
+					err = o.set(&c, *vals[o.name])
+				}
+			}
+		})
+		if err != nil {
+			return Config{}, err
+		}
+		c.fill()
+		return c, c.Validate()
+	}
+}
+
+// Load parses args (flags only, no subcommand) into a Config.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("khien", flag.ContinueOnError)
+	build := Flags(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	return build()
+}
+
+func loadFile(c *Config, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	raw := map[string]string{}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if err := dec.Decode(&raw); err != nil {
+		return fmt.Errorf("config file %s: want a JSON object of strings: %w", path, err)
+	}
+	known := map[string]option{}
+	for _, o := range options() {
+		known[strings.ReplaceAll(o.name, "-", "_")] = o
+	}
+	for k, v := range raw {
+		o, ok := known[k]
+		if !ok {
+			return fmt.Errorf("config file %s: unknown key %q", path, k)
+		}
+		if err := o.set(c, v); err != nil {
+			return fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func (c *Config) fill() {
+	if c.Database == "" {
+		c.Database = filepath.Join(c.DataDir, "khien.db")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Listen
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+}
+
+// IsPostgres reports whether Database names a PostgreSQL server.
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
+}
+
+// Validate reports the first problem with c.
+func (c Config) Validate() error {
+	var problems []string
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		problems = append(problems, fmt.Sprintf("listen: %q is not host:port", c.Listen))
+	}
+	if c.DataDir == "" {
+		problems = append(problems, "data-dir: must not be empty")
+	}
+	if c.NATS != "" {
+		if u, err := url.Parse(c.NATS); err != nil || (u.Scheme != "nats" && u.Scheme != "tls") {
+			problems = append(problems, fmt.Sprintf("nats: %q is not a nats:// or tls:// URL", c.NATS))
+		}
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		problems = append(problems, fmt.Sprintf("log-format: want json or text, got %q", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log-level: want debug, info, warn or error, got %q", c.LogLevel))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("base-url: %q is not an http(s) URL", c.BaseURL))
+	}
+	if c.SessionTTL < time.Minute {
+		problems = append(problems, "session-ttl: must be at least 1m")
+	}
+	if len(problems) > 0 {
+		return errors.New("config: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Redacted returns a copy fit for logs: passwords in URLs are masked.
+func (c Config) Redacted() Config {
+	c.Database = redactURL(c.Database)
+	c.NATS = redactURL(c.NATS)
+	return c
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

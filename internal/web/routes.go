@@ -1,0 +1,162 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zone database
+
+	"github.com/khien-cert/khien/internal/audit"
+	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/httpx"
+	"github.com/khien-cert/khien/internal/org"
+)
+
+// CSP is the Content-Security-Policy of every UI response: no inline script
+// or style, nothing from elsewhere, no framing.
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+	"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+// DisplayZone is the time zone pages show times in.
+const DisplayZone = "Asia/Ho_Chi_Minh"
+
+// Deps are what the UI needs.
+type Deps struct {
+	Auth         *auth.Service
+	Org          *org.Service
+	Audit        *audit.Service
+	Logger       *slog.Logger
+	CookieSecure bool             // mark cookies Secure (false only for plain-HTTP tests)
+	Now          func() time.Time // clock; time.Now when nil
+}
+
+// Web is the browser UI.
+type Web struct {
+	auth         *auth.Service
+	org          *org.Service
+	audit        *audit.Service
+	log          *slog.Logger
+	cookieSecure bool
+	now          func() time.Time
+	views        *views
+	handler      http.Handler
+}
+
+// New parses the templates and catalogues and builds the UI's handler.
+func New(d Deps) (*Web, error) {
+	if d.Auth == nil || d.Org == nil || d.Audit == nil {
+		return nil, errors.New("web: Auth, Org and Audit are required")
+	}
+	w := &Web{auth: d.Auth, org: d.Org, audit: d.Audit, log: d.Logger, cookieSecure: d.CookieSecure, now: d.Now}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	zone, err := time.LoadLocation(DisplayZone)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	bundle, err := loadBundle()
+	if err != nil {
+		return nil, err
+	}
+	if w.views, err = parseViews(bundle, w.log, zone); err != nil {
+		return nil, err
+	}
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(w.crossOrigin))
+	w.handler = httpx.SecurityHeaders(CSP, cop.Handler(w.routes()))
+	return w, nil
+}
+
+// Handler is the UI; mount it at "/".
+func (w *Web) Handler() http.Handler { return w.handler }
+
+// routes is the whole surface of the browser UI.
+func (w *Web) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", w.staticFiles(static))
+
+	h := func(f httpx.HandlerFunc) http.Handler { return httpx.Handle(w.errorPage, f) }
+	mux.Handle("GET /login", h(w.loginForm))
+	mux.Handle("POST /login", h(w.login))
+	mux.Handle("GET /login/totp", w.stage(w.totpForm, auth.StageTOTP))
+	mux.Handle("POST /login/totp", w.stage(w.totp, auth.StageTOTP))
+	mux.Handle("GET /login/enrol", w.stage(w.enrolForm, auth.StageEnrol))
+	mux.Handle("POST /login/enrol", w.stage(w.enrol, auth.StageEnrol))
+	mux.Handle("POST /logout", h(w.logout))
+
+	mux.Handle("GET /{$}", w.user(w.dashboard))
+
+	mux.Handle("GET /orgs", w.user(w.orgList))
+	mux.Handle("GET /orgs/new", w.user(w.orgNew))
+	mux.Handle("POST /orgs", w.user(w.orgCreate))
+	mux.Handle("GET /orgs/{id}", w.user(w.orgShow))
+	mux.Handle("GET /orgs/{id}/edit", w.user(w.orgEdit))
+	mux.Handle("POST /orgs/{id}", w.user(w.orgUpdate))
+
+	mux.Handle("GET /orgs/{id}/contacts/new", w.user(w.contactNew))
+	mux.Handle("POST /orgs/{id}/contacts", w.user(w.contactCreate))
+	mux.Handle("GET /contacts/{id}/edit", w.user(w.contactEdit))
+	mux.Handle("POST /contacts/{id}", w.user(w.contactUpdate))
+	mux.Handle("POST /contacts/{id}/confirm", w.user(w.contactConfirm))
+	mux.Handle("POST /contacts/{id}/delete", w.user(w.contactDelete))
+
+	mux.Handle("GET /systems", w.user(w.systemList))
+	mux.Handle("GET /systems/new", w.user(w.systemNew))
+	mux.Handle("POST /systems", w.user(w.systemCreate))
+	mux.Handle("GET /systems/{id}", w.user(w.systemShow))
+	mux.Handle("GET /systems/{id}/edit", w.user(w.systemEdit))
+	mux.Handle("POST /systems/{id}", w.user(w.systemUpdate))
+	mux.Handle("POST /systems/{id}/software", w.user(w.softwareAdd))
+	mux.Handle("POST /software/{id}/delete", w.user(w.softwareDelete))
+	mux.Handle("GET /orgs/{id}/inventory/import", w.user(w.importForm))
+	mux.Handle("POST /orgs/{id}/inventory/import", w.user(w.importCSV))
+
+	mux.Handle("GET /resources", w.user(w.resourceList))
+	mux.Handle("GET /resources/queue", w.user(w.resourceQueue))
+	mux.Handle("GET /orgs/{id}/resources/new", w.user(w.claimForm))
+	mux.Handle("POST /orgs/{id}/resources", w.user(w.claim))
+	mux.Handle("POST /resources/{id}/approve", w.user(w.approve))
+	mux.Handle("POST /resources/{id}/reject", w.user(w.reject))
+	mux.Handle("POST /resources/{id}/delete", w.user(w.withdraw))
+
+	mux.Handle("GET /users", w.user(w.userList))
+	mux.Handle("GET /users/new", w.user(w.userNew))
+	mux.Handle("POST /users", w.user(w.userCreate))
+	mux.Handle("POST /users/{id}/disable", w.user(w.userDisable))
+	mux.Handle("POST /users/{id}/enable", w.user(w.userEnable))
+
+	mux.Handle("GET /account", w.user(w.account))
+	mux.Handle("POST /account/language", w.user(w.setLanguage))
+	mux.Handle("POST /account/password", w.user(w.changePassword))
+	mux.Handle("GET /account/tokens", w.user(w.tokenList))
+	mux.Handle("POST /account/tokens", w.user(w.tokenCreate))
+	mux.Handle("POST /account/tokens/{id}/revoke", w.user(w.tokenRevoke))
+
+	mux.Handle("GET /audit", w.user(w.auditList))
+	mux.Handle("GET /audit/verify", w.user(w.auditVerify))
+
+	mux.Handle("/", http.HandlerFunc(w.notFound))
+	return mux
+}
+
+// staticFiles serves the embedded assets; versioned URLs may be cached long.
+func (w *Web) staticFiles(root fs.FS) http.Handler {
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(root))
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			rw.Header().Set("Cache-Control", "public, max-age=300")
+		}
+		fsrv.ServeHTTP(rw, r)
+	})
+}
