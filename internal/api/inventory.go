@@ -121,7 +121,11 @@ func withRowErrors(err error, rows []org.RowError) error {
 	c := *e
 	c.Fields = append([]errs.FieldError(nil), e.Fields...)
 	for _, re := range rows {
-		c.Fields = append(c.Fields, errs.Field(fmt.Sprintf("rows[%d].%s", re.Row, re.Field), re.Code, re.Message))
+		name := fmt.Sprintf("rows[%d]", re.Row)
+		if re.Field != "" {
+			name += "." + re.Field
+		}
+		c.Fields = append(c.Fields, errs.Field(name, re.Code, re.Message))
 	}
 	return &c
 }

@@ -45,6 +45,8 @@ type Options struct {
 	Now    func() time.Time // clock; time.Now when nil
 	// WithoutBus skips NATS (administrative commands that only touch SQL).
 	WithoutBus bool
+	// Hasher overrides the password hasher (tests use auth.TestParams).
+	Hasher *auth.Hasher
 }
 
 // Open opens the data directory and database and builds the services. It does
@@ -74,7 +76,7 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Auth = auth.New(auth.Deps{Store: a.DB, Now: a.now, SessionTTL: cfg.SessionTTL, Logger: a.Log})
+	a.Auth = auth.New(auth.Deps{Store: a.DB, Now: a.now, SessionTTL: cfg.SessionTTL, Hasher: o.Hasher, Logger: a.Log})
 	a.Org = org.New(org.Deps{Store: a.DB, Now: a.now, Logger: a.Log})
 	if err := a.Org.RebuildIndex(ctx); err != nil {
 		a.DB.Close()

@@ -1,6 +1,20 @@
 package app
 
-import "net/http"
+import (
+	"net/http"
 
-// mountAPI mounts the REST API v1 under /api/v1/.
-func (a *App) mountAPI(mux *http.ServeMux) {}
+	"github.com/khien-cert/khien/internal/api"
+	"github.com/khien-cert/khien/internal/audit"
+)
+
+// mountAPI mounts the REST API v1. Everything under /api/ belongs to it, so
+// that an unknown API path answers JSON and never falls through to the UI.
+func (a *App) mountAPI(mux *http.ServeMux) {
+	v1 := api.New(api.Deps{
+		Auth:   a.Auth,
+		Org:    a.Org,
+		Audit:  audit.NewService(a.DB, a.Verifier),
+		Logger: a.Log.With("mux", "api"),
+	})
+	mux.Handle("/api/", v1.Handler())
+}

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khien-cert/khien/internal/app"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/page"
 )
 
 func userCmd(e env, args []string) error {
@@ -49,6 +51,9 @@ func userAdd(e env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if *name == "" {
+		*name, _, _ = strings.Cut(*email, "@")
+	}
 	n := auth.NewUser{Email: *email, Name: *name, Role: auth.Role(*role), Password: pw, Language: *lang}
 	if *orgSlug != "" {
 		o, err := a.Org.GetOrg(e.ctx, auth.System(), *orgSlug)
@@ -134,4 +139,74 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%w: --expires %q: want a number of days (90d), a duration (720h) or a future date (2027-01-31)", errUsage, s)
+}
+
+func tokenAdd(e env, args []string) error {
+	fs, build := flags(e, "token add")
+	email := fs.String("user", "", "e-mail of the user the token acts as")
+	name := fs.String("name", "", "what the token is for")
+	expires := fs.String("expires", "", "expiry: days (90d), a duration (720h) or a date (2027-01-31); none by default")
+	orgSlug := fs.String("org", "", "restrict the token to one organisation (slug)")
+	perms := fs.String("perm", "", "comma-separated permissions (default: all of the user's role): "+permList())
+	cfg, err := parse(fs, build, args)
+	if err != nil {
+		return err
+	}
+	exp, err := parseExpiry(*expires, time.Now())
+	if err != nil {
+		return err
+	}
+	a, err := openAdmin(e, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := findUser(e, a, *email)
+	if err != nil {
+		return err
+	}
+	n := auth.NewToken{UserID: u.ID, Name: *name, ExpiresAt: exp}
+	if *orgSlug != "" {
+		o, err := a.Org.GetOrg(e.ctx, auth.System(), *orgSlug)
+		if err != nil {
+			return fmt.Errorf("--org %s: %w", *orgSlug, err)
+		}
+		n.OrgID = o.ID
+	}
+	for p := range strings.SplitSeq(*perms, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			n.Permissions = append(n.Permissions, auth.Permission(p))
+		}
+	}
+	t, secret, err := a.Auth.CreateToken(e.ctx, auth.System(), n)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stderr, "token %s (%s) created for %s; it is shown once:\n", t.ID, t.Name, u.Email)
+	fmt.Fprintln(e.stdout, secret)
+	return nil
+}
+
+func findUser(e env, a *app.App, email string) (auth.User, error) {
+	if email == "" {
+		return auth.User{}, fmt.Errorf("%w: --user is required", errUsage)
+	}
+	res, err := a.Auth.ListUsers(e.ctx, auth.System(), auth.UserFilter{Query: email}, page.Request{Limit: page.MaxLimit})
+	if err != nil {
+		return auth.User{}, err
+	}
+	for _, u := range res.Items {
+		if strings.EqualFold(u.Email, email) {
+			return u, nil
+		}
+	}
+	return auth.User{}, fmt.Errorf("no user with e-mail %s", email)
+}
+
+func permList() string {
+	var ps []string
+	for _, p := range auth.AllPermissions {
+		ps = append(ps, string(p))
+	}
+	return strings.Join(ps, ", ")
 }

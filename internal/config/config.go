@@ -50,6 +50,7 @@ func Default() Config {
 
 type option struct {
 	name, help string
+	isBool     bool
 	get        func(c *Config) string
 	set        func(c *Config, v string) error
 }
@@ -65,7 +66,7 @@ func options() []option {
 		return option{name: name, help: help, get: g, set: s}
 	}
 	boolOpt := func(name, help string, p func(*Config) *bool) option {
-		return option{name: name, help: help,
+		return option{name: name, help: help, isBool: true,
 			get: func(c *Config) string { return strconv.FormatBool(*p(c)) },
 			set: func(c *Config, v string) error {
 				b, err := strconv.ParseBool(v)
@@ -103,6 +104,17 @@ func options() []option {
 	}
 }
 
+// flagValue holds a flag's text until the layers are applied; boolean
+// options are boolean flags (--demo alone means true).
+type flagValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *flagValue) String() string     { return v.s }
+func (v *flagValue) Set(s string) error { v.s = s; return nil }
+func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
+
 func envName(flagName string) string {
 	return "KHIEN_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
@@ -114,7 +126,9 @@ func Flags(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) 
 	vals := make(map[string]*string, len(opts))
 	def := Default()
 	for _, o := range opts {
-		vals[o.name] = fs.String(o.name, o.get(&def), o.help+" (env "+envName(o.name)+")")
+		v := &flagValue{s: o.get(&def), isBool: o.isBool}
+		vals[o.name] = &v.s
+		fs.Var(v, o.name, o.help+" (env "+envName(o.name)+")")
 	}
 	cfgPath := fs.String("config", "", "optional JSON config file (env KHIEN_CONFIG)")
 	return func() (Config, error) {

@@ -34,8 +34,8 @@ func TestParseInventoryCSVSample(t *testing.T) {
 		}
 	}
 	want := map[int]Software{
-		2: {CPE: "cpe:2.3:a:apache:http_server:2.4.57:*:*:*:*:*:*:*", Vendor: "apache", Product: "http_server", Version: "2.4.57"},
-		8: {PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", Vendor: "org.apache.logging.log4j", Product: "log4j-core", Version: "2.14.1"},
+		2:  {CPE: "cpe:2.3:a:apache:http_server:2.4.57:*:*:*:*:*:*:*", Vendor: "apache", Product: "http_server", Version: "2.4.57"},
+		8:  {PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", Vendor: "org.apache.logging.log4j", Product: "log4j-core", Version: "2.14.1"},
 		10: {Vendor: "VNPT", Product: "Phần mềm quản lý văn bản, điều hành", Version: "5.2"},
 		11: {CPE: "cpe:2.3:o:fortinet:fortios:7.2.5:*:*:*:*:*:*:*", Vendor: "fortinet", Product: "fortios", Version: "7.2.5"},
 	}
@@ -106,6 +106,7 @@ func TestParseInventoryCSV(t *testing.T) {
 		{name: "only delimiters is blank", in: "product,version\n,\n,,\n", lines: nil},
 		{name: "extra empty cells ignored", in: "product\nnginx,,\n", lines: []int{2}},
 		{name: "bad rows reported", in: "system,product\n,nginx\nweb,\n", bad: []int{2, 3}},
+		{name: "windows-1258 cell", in: "product\nph\xe1n m\xe8m\n", bad: []int{2}},
 		{name: "exactly max rows", in: "product\na\nb\nc\n", max: 3, lines: []int{2, 3, 4}},
 		{name: "too many rows", in: "product\na\nb\nc\nd\n", max: 3,
 			errCode: CodeTooManyRows, errKind: errs.KindTooLarge, hint: "more than 3 rows"},

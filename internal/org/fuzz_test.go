@@ -152,8 +152,8 @@ func FuzzParseInventoryCSV(f *testing.F) {
 	f.Add([]byte("\uFEFFsystem;cpe\nweb;cpe:/a:nginx:nginx:1.24.0\n"), uint8(1))
 	f.Add([]byte("product\n\"a\nb\",\n\n"), uint8(0))
 	f.Add([]byte("product\na\nb\n"), uint8(1))
-	f.Fuzz(func(t *testing.T, data []byte, max uint8) {
-		maxRows := int(max % 8)
+	f.Fuzz(func(t *testing.T, data []byte, limit uint8) {
+		maxRows := int(limit % 8)
 		rows, bad, err := ParseInventoryCSV(bytes.NewReader(data), maxRows)
 		if err != nil {
 			checkFuzzErr(t, err, errs.KindInvalid, errs.KindTooLarge)

@@ -68,17 +68,17 @@ func ParseCIDR(s string) (netip.Prefix, error) {
 	if err != nil {
 		return bad("%q is not an IPv4 or IPv6 address", addrText)
 	}
-	family, max := "IPv6", addr.BitLen()
+	family, width := "IPv6", addr.BitLen()
 	if addr.Is4() {
 		family = "IPv4"
 	}
-	bits := max
+	bits := width
 	if hasBits {
 		if bits, err = parseDecimal(bitsText, 3); err != nil {
-			return bad("prefix length %q is not a whole number from 0 to %d", bitsText, max)
+			return bad("prefix length %q is not a whole number from 0 to %d", bitsText, width)
 		}
-		if bits > max {
-			return bad("prefix length %d is longer than %d for %s", bits, max, family)
+		if bits > width {
+			return bad("prefix length %d is longer than %d for %s", bits, width, family)
 		}
 	}
 	if addr.Is4In6() {
@@ -488,7 +488,7 @@ func parsePURL(s string) (packageurl.PackageURL, error) {
 	if err != nil {
 		return bad("not a valid package URL: %v", err)
 	}
-	if p.Type == "" || p.Name == "" {
+	if p.Type == "" || strings.TrimSpace(p.Name) == "" {
 		return bad("a package URL needs a type and a name, such as pkg:npm/lodash@4.17.21")
 	}
 	return p, nil

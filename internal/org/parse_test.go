@@ -268,9 +268,9 @@ func cmpOr(a, b string) string {
 
 func TestParsePURL(t *testing.T) {
 	tests := []struct {
-		name, in                   string
+		name, in                  string
 		typ, ns, pkgName, version string
-		hint                       string
+		hint                      string
 	}{
 		{name: "maven", in: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
 			typ: "maven", ns: "org.apache.logging.log4j", pkgName: "log4j-core", version: "2.14.1"},

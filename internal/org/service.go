@@ -44,6 +44,7 @@ type Store interface {
 
 	AddSoftware(ctx context.Context, scope auth.Scope, items []Software, e audit.Entry) ([]Software, error)
 	DeleteSoftware(ctx context.Context, scope auth.Scope, id string, e audit.Entry) error
+	GetSoftware(ctx context.Context, scope auth.Scope, id string) (Software, error)
 	ListSoftware(ctx context.Context, scope auth.Scope, f SoftwareFilter, pr page.Request) (page.Result[Software], error)
 }
 
@@ -218,7 +219,7 @@ func (s *Service) ListOrgs(ctx context.Context, p auth.Principal, f OrgFilter, p
 
 // CreateContact adds a contact to an organisation.
 func (s *Service) CreateContact(ctx context.Context, p auth.Principal, c Contact) (Contact, error) {
-	if err := s.visible(ctx, p, c.OrgID); err != nil {
+	if err := s.writable(ctx, p, auth.PermContactWrite, c.OrgID); err != nil {
 		return Contact{}, err
 	}
 	if err := ValidateContact(&c); err != nil {
@@ -231,6 +232,14 @@ func (s *Service) CreateContact(ctx context.Context, p auth.Principal, c Contact
 
 // UpdateContact changes a contact; it counts as a confirmation.
 func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, c Contact) (Contact, error) {
+	cur, err := s.store.GetContact(ctx, p.Scope(auth.PermOrgRead), c.ID)
+	if err != nil {
+		return Contact{}, err
+	}
+	if err := s.writable(ctx, p, auth.PermContactWrite, cur.OrgID); err != nil {
+		return Contact{}, err
+	}
+	c.OrgID = cur.OrgID
 	if err := ValidateContact(&c); err != nil {
 		return Contact{}, err
 	}
@@ -241,8 +250,11 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, c Contact
 
 // ConfirmContact records that a contact's details are still right.
 func (s *Service) ConfirmContact(ctx context.Context, p auth.Principal, id string) (Contact, error) {
-	c, err := s.store.GetContact(ctx, p.Scope(auth.PermContactWrite), id)
+	c, err := s.store.GetContact(ctx, p.Scope(auth.PermOrgRead), id)
 	if err != nil {
+		return Contact{}, err
+	}
+	if err := s.writable(ctx, p, auth.PermContactWrite, c.OrgID); err != nil {
 		return Contact{}, err
 	}
 	c.ConfirmedAt = s.now().UTC()
@@ -252,8 +264,20 @@ func (s *Service) ConfirmContact(ctx context.Context, p auth.Principal, id strin
 
 // DeleteContact removes a contact.
 func (s *Service) DeleteContact(ctx context.Context, p auth.Principal, id string) error {
+	c, err := s.store.GetContact(ctx, p.Scope(auth.PermOrgRead), id)
+	if err != nil {
+		return err
+	}
+	if err := s.writable(ctx, p, auth.PermContactWrite, c.OrgID); err != nil {
+		return err
+	}
 	return s.store.DeleteContact(ctx, p.Scope(auth.PermContactWrite), id,
 		audit.New(p, "contact.delete", "contact", id, ""))
+}
+
+// GetContact returns one contact.
+func (s *Service) GetContact(ctx context.Context, p auth.Principal, id string) (Contact, error) {
+	return s.store.GetContact(ctx, p.Scope(auth.PermOrgRead), id)
 }
 
 // ListContacts lists contacts p may see.
@@ -263,6 +287,18 @@ func (s *Service) ListContacts(ctx context.Context, p auth.Principal, f ContactF
 		return page.Result[Contact]{}, err
 	}
 	return s.store.ListContacts(ctx, p.Scope(auth.PermOrgRead), f, pr)
+}
+
+// writable answers NotFound when p cannot see organisation orgID and
+// Forbidden when p can see it but lacks perm there.
+func (s *Service) writable(ctx context.Context, p auth.Principal, perm auth.Permission, orgID string) error {
+	if err := s.visible(ctx, p, orgID); err != nil {
+		return err
+	}
+	if !p.CanOn(perm, orgID) {
+		return errs.New(errs.KindForbidden, "org.forbidden", "your role may not make this change")
+	}
+	return nil
 }
 
 // visible answers NotFound when p cannot see organisation orgID, so that a
@@ -280,7 +316,7 @@ func (s *Service) visible(ctx context.Context, p auth.Principal, orgID string) e
 
 // CreateSystem registers an information system.
 func (s *Service) CreateSystem(ctx context.Context, p auth.Principal, sys System) (System, error) {
-	if err := s.visible(ctx, p, sys.OrgID); err != nil {
+	if err := s.writable(ctx, p, auth.PermSystemWrite, sys.OrgID); err != nil {
 		return System{}, err
 	}
 	if err := ValidateSystem(&sys); err != nil {
@@ -327,6 +363,9 @@ func (s *Service) UpdateSystem(ctx context.Context, p auth.Principal, sys System
 	if err != nil {
 		return System{}, err
 	}
+	if err := s.writable(ctx, p, auth.PermSystemWrite, cur.OrgID); err != nil {
+		return System{}, err
+	}
 	sys.OrgID = cur.OrgID
 	if err := ValidateSystem(&sys); err != nil {
 		return System{}, err
@@ -356,7 +395,7 @@ func (s *Service) ListSystems(ctx context.Context, p auth.Principal, f SystemFil
 // A claim by a coordinator is still pending until decided, so that every
 // entry in the ownership index passed the approval queue.
 func (s *Service) ClaimResource(ctx context.Context, p auth.Principal, r Resource) (Resource, error) {
-	if err := s.visible(ctx, p, r.OrgID); err != nil {
+	if err := s.writable(ctx, p, auth.PermResourceClaim, r.OrgID); err != nil {
 		return Resource{}, err
 	}
 	v, err := CanonicalResource(r.Type, r.Value)
@@ -407,6 +446,13 @@ func (s *Service) DecideResource(ctx context.Context, p auth.Principal, id strin
 
 // DeleteResource withdraws a claim (or an approved resource).
 func (s *Service) DeleteResource(ctx context.Context, p auth.Principal, id string) error {
+	r, err := s.store.GetResource(ctx, p.Scope(auth.PermOrgRead), id)
+	if err != nil {
+		return err
+	}
+	if err := s.writable(ctx, p, auth.PermResourceClaim, r.OrgID); err != nil {
+		return err
+	}
 	if err := s.store.DeleteResource(ctx, p.Scope(auth.PermResourceClaim), id,
 		audit.New(p, "resource.delete", "resource", id, "")); err != nil {
 		return err
@@ -437,6 +483,9 @@ func (s *Service) AddSoftware(ctx context.Context, p auth.Principal, item Softwa
 	} else if err != nil {
 		return Software{}, err
 	}
+	if err := s.writable(ctx, p, auth.PermInventoryWrite, sys.OrgID); err != nil {
+		return Software{}, err
+	}
 	item.OrgID = sys.OrgID
 	if err := ValidateSoftware(&item); err != nil {
 		return Software{}, err
@@ -451,6 +500,13 @@ func (s *Service) AddSoftware(ctx context.Context, p auth.Principal, item Softwa
 
 // DeleteSoftware removes an inventory item.
 func (s *Service) DeleteSoftware(ctx context.Context, p auth.Principal, id string) error {
+	w, err := s.store.GetSoftware(ctx, p.Scope(auth.PermOrgRead), id)
+	if err != nil {
+		return err
+	}
+	if err := s.writable(ctx, p, auth.PermInventoryWrite, w.OrgID); err != nil {
+		return err
+	}
 	return s.store.DeleteSoftware(ctx, p.Scope(auth.PermInventoryWrite), id,
 		audit.New(p, "software.delete", "software", id, ""))
 }
@@ -474,11 +530,8 @@ type ImportResult struct {
 // names its system by name or ID. If any row is bad, nothing is imported and
 // every bad row is reported; otherwise all rows are added in one transaction.
 func (s *Service) ImportInventoryCSV(ctx context.Context, p auth.Principal, orgID string, r io.Reader) (ImportResult, error) {
-	if err := s.visible(ctx, p, orgID); err != nil {
+	if err := s.writable(ctx, p, auth.PermInventoryWrite, orgID); err != nil {
 		return ImportResult{}, err
-	}
-	if !p.CanOn(auth.PermInventoryWrite, orgID) {
-		return ImportResult{}, errs.New(errs.KindForbidden, "inventory.forbidden", "you may not change this inventory")
 	}
 	rows, rowErrs, err := ParseInventoryCSV(r, MaxInventoryRows)
 	if err != nil {

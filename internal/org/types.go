@@ -8,7 +8,7 @@
 //   - a system's security level is 1–5; a composite system's effective level
 //     is the highest of its own and its components' (Decree 85/2016);
 //   - an internet resource value is stored in canonical form (CIDR masked,
-//     domain lower-case A-label without trailing dot, ASN as a number) and is
+//     domain lower-case A-label without trailing dot, ASN as "AS<number>") and is
 //     claimed by at most one organisation at a time unless rejected;
 //   - only approved resources enter the ownership index; the index is
 //     immutable and swapped whole when approvals change.

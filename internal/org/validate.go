@@ -39,25 +39,24 @@ func clean(s string) string {
 	return norm.NFC.String(strings.TrimSpace(s))
 }
 
-// checkText adds a problem when s is not valid UTF-8 or its length in
-// characters is outside [min, max]. It reports whether s passed.
-func checkText(f *errs.Fields, field, code, s string, min, max int) bool {
+// CodeBadEncoding is the code of a text field that is not valid UTF-8.
+const CodeBadEncoding = "text.bad_encoding"
+
+// checkText adds a problem when s is not valid UTF-8 (CodeBadEncoding) or
+// its length in characters is outside [lo, hi] (code).
+func checkText(f *errs.Fields, field, code, s string, lo, hi int) {
 	if !utf8.ValidString(s) {
-		f.Add(field, code, "the text is not valid UTF-8")
-		return false
+		f.Add(field, CodeBadEncoding, "the text is not valid UTF-8; save the file as UTF-8")
+		return
 	}
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n < min && n == 0:
+	switch n := utf8.RuneCountInString(s); {
+	case n < lo && n == 0:
 		f.Add(field, code, fmt.Sprintf("%s is required", field))
-	case n < min:
-		f.Add(field, code, fmt.Sprintf("%s must be at least %d characters", field, min))
-	case n > max:
-		f.Add(field, code, fmt.Sprintf("%s must be at most %d characters (it has %d)", field, max, n))
-	default:
-		return true
+	case n < lo:
+		f.Add(field, code, fmt.Sprintf("%s must be at least %d characters", field, lo))
+	case n > hi:
+		f.Add(field, code, fmt.Sprintf("%s must be at most %d characters (it has %d)", field, hi, n))
 	}
-	return false
 }
 
 // addErr copies the field problems of a parser's *errs.Error into f.
@@ -100,8 +99,8 @@ func ValidateSoftware(s *Software) error {
 			addErr(&f, err)
 		} else {
 			s.CPE = c.fs
-			s.Vendor, s.Product = cmp.Or(s.Vendor, c.vendor), cmp.Or(s.Product, c.product)
-			cpeVersion = c.version
+			s.Vendor, s.Product = cmp.Or(s.Vendor, clean(c.vendor)), cmp.Or(s.Product, clean(c.product))
+			cpeVersion = clean(c.version)
 		}
 	}
 	if s.PURL != "" {
@@ -109,8 +108,8 @@ func ValidateSoftware(s *Software) error {
 			addErr(&f, err)
 		} else {
 			s.PURL = p.ToString()
-			s.Vendor, s.Product = cmp.Or(s.Vendor, p.Namespace), cmp.Or(s.Product, p.Name)
-			purlVersion = p.Version
+			s.Vendor, s.Product = cmp.Or(s.Vendor, clean(p.Namespace)), cmp.Or(s.Product, clean(p.Name))
+			purlVersion = clean(p.Version)
 		}
 	}
 	checkVersions(&f, s, cpeVersion, purlVersion)

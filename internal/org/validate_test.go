@@ -80,7 +80,7 @@ func TestValidateSoftware(t *testing.T) {
 			errs: []string{"product:software.too_long"}},
 		{name: "not utf-8",
 			in:   Software{Product: "ph\xe1n m\xe8m"},
-			errs: []string{"product:software.too_long"}},
+			errs: []string{"product:text.bad_encoding"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

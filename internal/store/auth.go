@@ -96,6 +96,9 @@ func fillOrgs(ctx context.Context, q rowQueryer, users []auth.User) error {
 	for _, p := range pairs {
 		users[at[p.user]].Orgs = append(users[at[p.user]].Orgs, p.org)
 	}
+	for i := range users { // byte order, as the auth package keeps them, whatever the collation
+		slices.Sort(users[i].Orgs)
+	}
 	return err
 }
 

@@ -64,12 +64,8 @@ func (db *DB) AddSoftware(ctx context.Context, scope auth.Scope, items []org.Sof
 func (db *DB) DeleteSoftware(ctx context.Context, scope auth.Scope, id string, e audit.Entry) (err error) {
 	defer errs.Wrap(&err, "store.DeleteSoftware(%q)", id)
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		var a args
-		cond := a.scope("w.org_id", scope)
-		before, err := scanSoftware(tx.QueryRowContext(ctx, `SELECT `+softwareCols+` FROM software_items w WHERE w.id = `+a.add(id)+` AND `+cond, a...))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errs.NotFound("software.not_found")
-		} else if err != nil {
+		before, err := getSoftware(ctx, tx, scope, id)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM software_items WHERE id = $1`, id); err != nil {
@@ -78,6 +74,22 @@ func (db *DB) DeleteSoftware(ctx context.Context, scope auth.Scope, id string, e
 		e.TargetID, e.OrgID, e.Before = id, before.OrgID, audit.Digest(before)
 		return db.appendAudit(ctx, tx, e)
 	})
+}
+
+func getSoftware(ctx context.Context, q rowQueryer, scope auth.Scope, id string) (org.Software, error) {
+	var a args
+	cond := a.scope("w.org_id", scope)
+	w, err := scanSoftware(q.QueryRowContext(ctx, `SELECT `+softwareCols+` FROM software_items w WHERE w.id = `+a.add(id)+` AND `+cond, a...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return w, errs.NotFound("software.not_found")
+	}
+	return w, err
+}
+
+// GetSoftware returns an inventory item within scope.
+func (db *DB) GetSoftware(ctx context.Context, scope auth.Scope, id string) (w org.Software, err error) {
+	defer errs.Wrap(&err, "store.GetSoftware(%q)", id)
+	return getSoftware(ctx, db.r, scope, id)
 }
 
 // ListSoftware lists inventory within scope.

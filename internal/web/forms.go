@@ -141,6 +141,8 @@ type Field struct {
 	Min, Max string
 	Rows     int
 	Options  []Option
+	Key      string // makes the element ids unique when a page repeats a form
+	Blank    string // catalogue key of a select's empty choice; form.none or form.choose by default
 }
 
 // Option is one choice of a select: Key is a catalogue key, or Label is
@@ -152,14 +154,28 @@ type Option struct {
 }
 
 // ID is the input's element id.
-func (fl Field) ID() string { return "f-" + fl.Name }
+func (fl Field) ID() string { return "f-" + fl.suffix() }
+
+// ErrID is the id of the input's error text.
+func (fl Field) ErrID() string { return "e-" + fl.suffix() }
+
+// HintID is the id of the input's hint.
+func (fl Field) HintID() string { return "h-" + fl.suffix() }
+
+func (fl Field) suffix() string {
+	if fl.Key != "" {
+		return fl.Name + "-" + fl.Key
+	}
+	return fl.Name
+}
 
 // Value is the typed value.
 func (fl Field) Value() string { return fl.Form.Get(fl.Name) }
 
 // newField builds a Field from options written in a template:
 // "email" (a type), "req", "multi", "hint:key", "auto:x", "min:n",
-// "max:n", "rows:n".
+// "max:n", "rows:n", "id:key" (for unique element ids), "blank:key" (the
+// label of a select's empty choice).
 func newField(f *Form, name, label string, opts ...string) Field {
 	fl := Field{Form: f, Name: name, Label: label, Type: "text"}
 	for _, o := range opts {
@@ -179,6 +195,10 @@ func newField(f *Form, name, label string, opts ...string) Field {
 			fl.Max = v
 		case "rows":
 			fl.Rows, _ = strconv.Atoi(v)
+		case "id":
+			fl.Key = v
+		case "blank":
+			fl.Blank = v
 		default:
 			fl.Type = k
 		}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -155,11 +155,4 @@ func pickLang(r *http.Request) string {
 	return Langs[i]
 }
 
-func validLang(l string) bool {
-	for _, x := range Langs {
-		if strings.EqualFold(l, x) && l == x {
-			return true
-		}
-	}
-	return false
-}
+func validLang(l string) bool { return slices.Contains(Langs, l) }

@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -132,7 +133,7 @@ type enrolView struct {
 	Form     *Form
 	Next     string
 	Secret   string
-	QR       string // data: URL of a PNG
+	QR       template.URL // data: URL of a PNG we drew
 	Recovery []string
 }
 
@@ -184,7 +185,7 @@ func decodeSecret(secret string) ([]byte, bool) {
 }
 
 // qrDataURL draws the otpauth:// key of secret as a PNG data: URL.
-func qrDataURL(account, secret string) (string, error) {
+func qrDataURL(account, secret string) (template.URL, error) {
 	raw, ok := decodeSecret(secret)
 	if !ok {
 		return "", errors.New("bad TOTP secret")
@@ -204,7 +205,7 @@ func qrDataURL(account, secret string) (string, error) {
 	if err := png.Encode(&buf, img); err != nil {
 		return "", err
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
 }
 
 // logout ends the session and clears the cookie.

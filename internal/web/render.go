@@ -35,7 +35,6 @@ type Base struct {
 	User      *auth.Principal
 	Nav       []NavItem
 	Flash     string // catalogue key of a one-time notice
-	Static    func(name string) string
 	RequestID string
 	// OtherLang and OtherLangURL offer the other language on pages shown
 	// before log-in.
@@ -45,8 +44,8 @@ type Base struct {
 
 func (b *Base) base() *Base { return b }
 
-// page is implemented by every page struct through its embedded Base.
-type page interface{ base() *Base }
+// view is implemented by every page struct through its embedded Base.
+type view interface{ base() *Base }
 
 // NavItem is one entry of the navigation.
 type NavItem struct {
@@ -77,7 +76,7 @@ func funcs(tr *translator, v *views) template.FuncMap {
 		"field":  newField,
 		"choice": newChoice,
 		"static": v.url,
-		"add":    func(a, b int) int { return a + b },
+		"toint":  func(n int64) int { return int(n) },
 		"join":   strings.Join,
 	}
 }
@@ -150,7 +149,7 @@ func (v *views) versionStatic() error {
 }
 
 // render writes page name in p's language with status.
-func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) error {
+func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name string, p view) error {
 	b := p.base()
 	set, ok := v.pages[b.Lang]
 	if !ok {

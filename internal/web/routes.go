@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zone database
@@ -104,10 +105,10 @@ func (w *Web) routes() http.Handler {
 
 	mux.Handle("GET /orgs/{id}/contacts/new", w.user(w.contactNew))
 	mux.Handle("POST /orgs/{id}/contacts", w.user(w.contactCreate))
-	mux.Handle("GET /contacts/{id}/edit", w.user(w.contactEdit))
-	mux.Handle("POST /contacts/{id}", w.user(w.contactUpdate))
-	mux.Handle("POST /contacts/{id}/confirm", w.user(w.contactConfirm))
-	mux.Handle("POST /contacts/{id}/delete", w.user(w.contactDelete))
+	mux.Handle("GET /orgs/{id}/contacts/{cid}/edit", w.user(w.contactEdit))
+	mux.Handle("POST /orgs/{id}/contacts/{cid}", w.user(w.contactUpdate))
+	mux.Handle("POST /orgs/{id}/contacts/{cid}/confirm", w.user(w.contactConfirm))
+	mux.Handle("POST /orgs/{id}/contacts/{cid}/delete", w.user(w.contactDelete))
 
 	mux.Handle("GET /systems", w.user(w.systemList))
 	mux.Handle("GET /systems/new", w.user(w.systemNew))
@@ -152,6 +153,10 @@ func (w *Web) routes() http.Handler {
 func (w *Web) staticFiles(root fs.FS) http.Handler {
 	fsrv := http.StripPrefix("/static/", http.FileServerFS(root))
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			w.notFound(rw, r)
+			return
+		}
 		if r.URL.Query().Get("v") != "" {
 			rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
