@@ -5,7 +5,18 @@ BENCH_OWNERSHIP_OUT ?= /tmp/bench-ownership.txt
 # benchstat gives a confidence interval from 6 samples up.
 BENCH_COUNT ?= 6
 
-.PHONY: bench-ownership
+.PHONY: run test bench bench-ownership
+
+# run starts the platform with demo data (the README's run command).
+run:
+	go run ./cmd/khien serve --demo
+
+# test runs every test (the README's test command).
+test:
+	./scripts/test
+
+# bench runs every benchmark target.
+bench: bench-ownership
 
 # bench-ownership runs the ownership index benchmarks BENCH_COUNT times,
 # summarises them with benchstat, and prints the IPv4 look-up cost as a ratio to an
@@ -22,6 +33,7 @@ bench-ownership:
 	    bh = mean("BenchmarkBaselineMapLookup/hot"); bc = mean("BenchmarkBaselineMapLookup/cold"); \
 	    h = mean("BenchmarkLookupIPv4Hot"); c = mean("BenchmarkLookupIPv4Cold"); \
 	    if (!bh || !bc) { print "no baseline results"; exit 1 } \
-	    printf "IPv4 hot:  %6.1f ns/op, %.2fx the map baseline (%.1f ns/op)\n", h, h / bh, bh; \
-	    printf "IPv4 cold: %6.1f ns/op, %.2fx the map baseline (%.1f ns/op)\n", c, c / bc, bc }' \
+	    printf "IPv4 hot:  %6.1f ns/op = %5.1f M look-ups/s per core, %.2fx the map baseline (%.1f ns/op)\n", h, 1000 / h, h / bh, bh; \
+	    printf "IPv4 cold: %6.1f ns/op = %5.1f M look-ups/s per core, %.2fx the map baseline (%.1f ns/op)\n", c, 1000 / c, c / bc, bc; \
+	    v6 = mean("BenchmarkLookupIPv6"); if (v6) printf "IPv6:      %6.1f ns/op = %5.1f M look-ups/s per core\n", v6, 1000 / v6 }' \
 	  $(BENCH_OWNERSHIP_OUT)

@@ -18,16 +18,16 @@ import (
 type Kind uint8
 
 const (
-	KindInternal     Kind = iota // unexpected; shown as a generic message
-	KindInvalid                  // the input is malformed or breaks a rule (422)
-	KindBadRequest               // the request itself cannot be read (400)
-	KindNotFound                 // missing, or outside the caller's scope (404)
-	KindConflict                 // clashes with existing state (409)
-	KindUnauthenticated          // no valid credentials (401)
-	KindForbidden                // authenticated but not allowed, for objects the caller may see (403)
-	KindTooLarge                 // body or field over its bound (413)
-	KindRateLimited              // slow down (429)
-	KindUnavailable              // a dependency is not ready (503)
+	KindInternal        Kind = iota // unexpected; shown as a generic message
+	KindInvalid                     // the input is malformed or breaks a rule (422)
+	KindBadRequest                  // the request itself cannot be read (400)
+	KindNotFound                    // missing, or outside the caller's scope (404)
+	KindConflict                    // clashes with existing state (409)
+	KindUnauthenticated             // no valid credentials (401)
+	KindForbidden                   // authenticated but not allowed, for objects the caller may see (403)
+	KindTooLarge                    // body or field over its bound (413)
+	KindRateLimited                 // slow down (429)
+	KindUnavailable                 // a dependency is not ready (503)
 )
 
 var kindNames = [...]string{
