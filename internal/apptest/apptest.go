@@ -68,7 +68,7 @@ func New(t testing.TB, e storetest.Engine) *Env {
 	cfg.DataDir = t.TempDir()
 	cfg.Database = e.DSN(t)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, WithoutBus: true})
+	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, WithoutBus: true, Hasher: auth.NewHasher(auth.TestParams)})
 	if err != nil {
 		t.Fatalf("apptest: open on %s: %v", e.Name, err)
 	}

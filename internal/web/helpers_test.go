@@ -63,7 +63,7 @@ func newEnv(t *testing.T) *env {
 	cfg.CookieSecure = false // plain HTTP in tests
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, Now: c.Now, WithoutBus: true})
+	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, Now: c.Now, WithoutBus: true, Hasher: auth.NewHasher(auth.TestParams)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func newSite(t *testing.T) *site {
 	cfg.Database = filepath.Join(cfg.DataDir, "khien.db")
 	cfg.CookieSecure = false // plain HTTP on 127.0.0.1
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, WithoutBus: true})
+	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, WithoutBus: true, Hasher: auth.NewHasher(auth.TestParams)})
 	if err != nil {
 		t.Fatal(err)
 	}
