@@ -60,12 +60,18 @@ const (
 	PermUserManage      Permission = "user:manage"      // users and memberships
 	PermTokenManage     Permission = "token:manage"     // API tokens of other users
 	PermAuditRead       Permission = "audit:read"       // read and verify the audit trail
+	PermSensorManage    Permission = "sensor:manage"    // register sensors, rotate their tokens
+	PermIntelRead       Permission = "intel:read"       // read indicators and feeds (TLP applies)
+	PermIntelManage     Permission = "intel:manage"     // feeds, imports, indicators
+	PermAlertRead       Permission = "alert:read"       // see alerts concerning an organisation
+	PermAlertTriage     Permission = "alert:triage"     // acknowledge, false positive, escalate
 )
 
 // AllPermissions lists every permission.
 var AllPermissions = []Permission{PermOrgRead, PermOrgCreate, PermOrgUpdate, PermContactWrite,
 	PermSystemWrite, PermResourceClaim, PermResourceApprove, PermInventoryWrite,
-	PermUserManage, PermTokenManage, PermAuditRead}
+	PermUserManage, PermTokenManage, PermAuditRead, PermSensorManage, PermIntelRead, PermIntelManage,
+	PermAlertRead, PermAlertTriage}
 
 // reach says, for one role and permission, whether it applies to every
 // organisation (all) or only to the principal's own (own).
@@ -83,22 +89,26 @@ var policy = map[Role]map[Permission]reach{
 		PermOrgRead: all, PermOrgCreate: all, PermOrgUpdate: all, PermContactWrite: all,
 		PermSystemWrite: all, PermResourceClaim: all, PermResourceApprove: all,
 		PermInventoryWrite: all, PermUserManage: all, PermTokenManage: all, PermAuditRead: all,
+		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
 	},
 	RoleCoordinator: {
 		PermOrgRead: all, PermOrgCreate: all, PermOrgUpdate: all, PermContactWrite: all,
 		PermSystemWrite: all, PermResourceClaim: all, PermResourceApprove: all,
 		PermInventoryWrite: all, PermAuditRead: all,
+		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
 	},
 	RoleConstituentAdmin: {
 		PermOrgRead: own, PermOrgUpdate: own, PermContactWrite: own, PermSystemWrite: own,
 		PermResourceClaim: own, PermInventoryWrite: own, PermAuditRead: own,
+		PermSensorManage: own, PermIntelRead: own, PermAlertRead: own, PermAlertTriage: own,
 	},
 	RoleConstituentAnalyst: {
 		PermOrgRead: own, PermSystemWrite: own, PermResourceClaim: own, PermInventoryWrite: own,
+		PermIntelRead: own, PermAlertRead: own, PermAlertTriage: own,
 	},
 	RoleResponder:    {PermOrgRead: own},
-	RoleInvestigator: {PermOrgRead: all},
-	RoleLeadership:   {PermOrgRead: all},
+	RoleInvestigator: {PermOrgRead: all, PermIntelRead: all, PermAlertRead: all},
+	RoleLeadership:   {PermOrgRead: all, PermAlertRead: all},
 }
 
 // Clearance is the highest TLP level a role may read by default.
