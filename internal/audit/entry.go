@@ -58,6 +58,19 @@ func (e Entry) WithDetail(v any) Entry {
 	return e
 }
 
+// MergeDetail returns e with kv added to its JSON detail object (keys in kv
+// win). A detail that is not a JSON object is kept under "detail".
+func (e Entry) MergeDetail(kv map[string]any) Entry {
+	m := map[string]any{}
+	if e.Detail != "" && json.Unmarshal([]byte(e.Detail), &m) != nil {
+		m = map[string]any{"detail": e.Detail}
+	}
+	for k, v := range kv {
+		m[k] = v
+	}
+	return e.WithDetail(m)
+}
+
 // Record is the canonical byte encoding of e that its leaf hash covers.
 // The encoding is JSON with a fixed field order and UTC times at nanosecond
 // precision, so it is reproducible from the stored row.

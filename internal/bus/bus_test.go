@@ -1,9 +1,15 @@
 package bus
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/event"
 )
 
 // An acknowledged message on a file-backed stream is there after a restart
@@ -41,5 +47,45 @@ func TestEmbeddedDurableAcrossRestart(t *testing.T) {
 	msg, err := s.GetMsg(ctx, 1)
 	if err != nil || string(msg.Data) != "hello" {
 		t.Fatalf("GetMsg = %v, %v", msg, err)
+	}
+}
+
+// A full backlog refuses new events with back-pressure instead of dropping
+// old ones, and a re-sent event ID is stored once.
+func TestEventStreamBackpressureAndDedupe(t *testing.T) {
+	ctx := t.Context()
+	b, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err := b.EnsureEventStream(ctx, StreamLimits{MaxBytes: 4096, Duplicate: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.NewEventPublisher()
+	ev := event.Event{ID: "e1", OrgID: "org", Format: event.FormatJSON, Fields: map[string]string{"pad": strings.Repeat("x", 300)}}
+	for range 3 { // the same ID three times: stored once
+		if err := p.Publish(ctx, []event.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, _ := s.Info(ctx)
+	if info.State.Msgs != 1 {
+		t.Fatalf("re-sent event stored %d times", info.State.Msgs)
+	}
+	var full error
+	for i := range 100 {
+		ev.ID = fmt.Sprint("f", i)
+		if full = p.Publish(ctx, []event.Event{ev}); full != nil {
+			break
+		}
+	}
+	if !errs.Is(full, errs.KindRateLimited) {
+		t.Fatalf("full stream: %v, want rate limited", full)
+	}
+	info, _ = s.Info(ctx)
+	if info.State.FirstSeq != 1 {
+		t.Errorf("old events were discarded (first seq %d)", info.State.FirstSeq)
 	}
 }

@@ -124,6 +124,15 @@ func KindOf(err error) Kind {
 	return KindInternal
 }
 
+// PublicMessage is what a caller may be told about err: its public message,
+// or a generic text for errors that are not *Error or are internal.
+func PublicMessage(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok && e.Kind != KindInternal {
+		return e.Public
+	}
+	return "internal error"
+}
+
 // Is reports whether err is an *Error of the given kind.
 func Is(err error, kind Kind) bool {
 	return err != nil && KindOf(err) == kind

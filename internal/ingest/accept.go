@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -26,32 +27,21 @@ var ErrBusy = &errs.Error{Kind: errs.KindRateLimited, Code: "ingest.busy",
 var errTooManyRecords = errors.New("too many records")
 
 // Accept reads one batch from r for sensor sn (r is already decompressed; the
-// transport bounds its size), publishes the valid events durably, records
-// the sensor's counters and returns the per-record outcome. Nothing is
-// published when the batch as a whole is refused.
+// transport bounds its compressed size, Accept its decompressed size), then
+// hands the records to AcceptRecords. Nothing is published when the batch as
+// a whole is refused.
 func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, error) {
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	default:
+	if !s.acquire() {
 		return Result{}, ErrBusy
 	}
-	now := s.d.Now().UTC().Truncate(time.Microsecond)
-	res := Result{Rejected: []Reject{}}
-	var evs []event.Event
+	defer s.release()
+	var recs []Record
 	lim := s.d.Limits
 	err := s.d.Splitter(&countingReader{r: r, max: lim.MaxBatchBytes}, lim.MaxRecord, func(pos int, raw []byte, err error) error {
 		if pos > lim.MaxRecords {
 			return errTooManyRecords
 		}
-		if err == nil {
-			var ev event.Event
-			if ev, err = s.decode(sn, raw, now); err == nil {
-				evs = append(evs, ev)
-				return nil
-			}
-		}
-		res.Rejected = append(res.Rejected, reject(now, pos, raw, err))
+		recs = append(recs, Record{Pos: pos, Raw: bytes.Clone(raw), Err: err}) // the splitter may reuse raw
 		return nil
 	})
 	switch {
@@ -60,7 +50,55 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 	case errors.Is(err, errBatchTooLarge):
 		return Result{}, errs.New(errs.KindTooLarge, "ingest.batch_too_large", "a batch may be at most "+strconv.FormatInt(lim.MaxBatchBytes, 10)+" bytes uncompressed")
 	case err != nil:
-		return Result{}, errs.New(errs.KindBadRequest, "ingest.unreadable", "the batch could not be read: "+err.Error())
+		return Result{}, &errs.Error{Kind: errs.KindBadRequest, Code: "ingest.unreadable", Public: "the batch could not be read", Err: err}
+	}
+	return s.publish(ctx, sn, recs)
+}
+
+// Record is one raw record of a batch, or the error that made it unreadable.
+type Record struct {
+	Pos int
+	Raw []byte
+	Err error
+}
+
+// AcceptRecords publishes already-split records (the syslog listener's
+// path), under the same capacity bound as Accept.
+func (s *Service) AcceptRecords(ctx context.Context, sn Sensor, recs []Record) (Result, error) {
+	if !s.acquire() {
+		return Result{}, ErrBusy
+	}
+	defer s.release()
+	return s.publish(ctx, sn, recs)
+}
+
+func (s *Service) acquire() bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Service) release() { <-s.slots }
+
+// publish decodes records, publishes the valid events durably and records
+// the sensor's counters.
+func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result, error) {
+	now := s.d.Now().UTC().Truncate(time.Microsecond)
+	res := Result{Rejected: []Reject{}}
+	evs := make([]event.Event, 0, len(recs))
+	for _, rec := range recs {
+		err := rec.Err
+		if err == nil {
+			var ev event.Event
+			if ev, err = s.decode(sn, rec.Raw, now); err == nil {
+				evs = append(evs, ev)
+				continue
+			}
+		}
+		res.Rejected = append(res.Rejected, reject(now, rec.Pos, rec.Raw, err))
 	}
 	if len(evs) > 0 {
 		if err := s.d.Publisher.Publish(ctx, evs); err != nil {
@@ -68,7 +106,7 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 		}
 	}
 	res.Accepted = len(evs)
-	if err := s.d.Store.RecordBatch(ctx, sn.ID, now, res.Accepted, keepNewest(res.Rejected, lim.KeepRejects)); err != nil {
+	if err := s.d.Store.RecordBatch(ctx, sn.ID, now, res.Accepted, keepNewest(res.Rejected, s.d.Limits.KeepRejects)); err != nil {
 		// The events are stored; losing a counter update is not worth failing the sender.
 		s.d.Logger.Warn("sensor counters not recorded", "sensor", sn.ID, "err", err)
 	}

@@ -43,6 +43,7 @@ type Indicator struct {
 	ValidFrom   time.Time `json:"valid_from,omitzero"`
 	ValidUntil  time.Time `json:"valid_until,omitzero"`  // zero: no expiry
 	ExternalID  string    `json:"external_id,omitempty"` // STIX id, MISP attribute uuid …
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`   // when Khiên last stored it
 }
 
 // Key identifies an indicator's observable regardless of source.
@@ -66,4 +67,44 @@ func (s Skipped) Add(reason string) { s[reason]++ }
 type ImportResult struct {
 	Indicators []Indicator `json:"indicators"`
 	Skipped    Skipped     `json:"skipped,omitempty"` // reason → count
+	Notes      []Note      `json:"notes,omitempty"`   // the first MaxNotes skipped items, explained
+}
+
+// Note explains one skipped item of a document, for dry runs and feed pages.
+type Note struct {
+	Where  string `json:"where"`            // "line 12", "indicator--…", "attribute <uuid>"
+	Reason string `json:"reason"`           // the key it is counted under in Skipped
+	Detail string `json:"detail,omitempty"` // e.g. the parse error of a STIX pattern
+}
+
+// MaxNotes bounds ImportResult.Notes; the counts in Skipped stay exact.
+const MaxNotes = 200
+
+// Skip counts one skipped item under reason and, while fewer than MaxNotes
+// are kept, notes where it was and why.
+func (r *ImportResult) Skip(reason, where, detail string) {
+	if r.Skipped == nil {
+		r.Skipped = Skipped{}
+	}
+	r.Skipped.Add(reason)
+	if len(r.Notes) < MaxNotes {
+		r.Notes = append(r.Notes, Note{Where: where, Reason: reason, Detail: detail})
+	}
+}
+
+// Dedupe keeps the first indicator of each Key, in order, and counts the
+// others as skipped "duplicate".
+func (r *ImportResult) Dedupe() {
+	seen := make(map[string]bool, len(r.Indicators))
+	out := r.Indicators[:0]
+	for _, ind := range r.Indicators {
+		if seen[ind.Key()] {
+			r.Skip("duplicate", ind.ExternalID, ind.Key())
+			continue
+		}
+		seen[ind.Key()] = true
+		out = append(out, ind)
+	}
+	clear(r.Indicators[len(out):])
+	r.Indicators = out
 }

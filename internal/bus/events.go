@@ -1,0 +1,127 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/event"
+)
+
+// Stream and consumer names of the telemetry pipeline.
+const (
+	EventsStream   = "EVENTS"
+	EventsSubject  = "events" // events.<org id>
+	DetectConsumer = "detect"
+)
+
+// StreamLimits bound the events backlog. When the backlog is full, new
+// publishes fail (DiscardNew) and senders get HTTP 429: nothing accepted is
+// dropped to make room.
+type StreamLimits struct {
+	MaxBytes  int64
+	Duplicate time.Duration // window in which a re-sent event ID is dropped
+}
+
+// DefaultStreamLimits keep up to 4 GiB of undetected events.
+var DefaultStreamLimits = StreamLimits{MaxBytes: 4 << 30, Duplicate: 10 * time.Minute}
+
+// EnsureEventStream creates or updates the events stream: file storage,
+// work-queue retention (an event leaves once detection acked it), bounded.
+func (b *Bus) EnsureEventStream(ctx context.Context, l StreamLimits) (jetstream.Stream, error) {
+	cfg := jetstream.StreamConfig{
+		Name:       EventsStream,
+		Subjects:   []string{EventsSubject + ".>"},
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.WorkQueuePolicy,
+		Discard:    jetstream.DiscardNew,
+		MaxBytes:   l.MaxBytes,
+		Duplicates: l.Duplicate,
+	}
+	s, err := b.JS.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bus: events stream: %w", err)
+	}
+	return s, nil
+}
+
+// EventPublisher publishes events to the stream, one message per event with
+// the event ID as message ID (so the stream drops re-sent events).
+type EventPublisher struct{ js jetstream.JetStream }
+
+// NewEventPublisher returns a publisher on b.
+func (b *Bus) NewEventPublisher() *EventPublisher { return &EventPublisher{js: b.JS} }
+
+// Publish stores every event and returns only when all are acknowledged by
+// the stream (synced to disk by the embedded server). A full stream answers
+// errs.KindRateLimited; other failures errs.KindUnavailable.
+func (p *EventPublisher) Publish(ctx context.Context, evs []event.Event) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(evs))
+	for i := range evs {
+		data, err := json.Marshal(&evs[i])
+		if err != nil {
+			return errs.Internal("bus.Publish", err)
+		}
+		f, err := p.js.PublishAsync(EventsSubject+"."+subjectToken(evs[i].OrgID), data, jetstream.WithMsgID(evs[i].ID))
+		if err != nil {
+			return publishErr(err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return publishErr(err)
+		case <-ctx.Done():
+			return errs.New(errs.KindUnavailable, "ingest.timeout", "the stream did not confirm in time; resend the batch")
+		}
+	}
+	return nil
+}
+
+// publishErr classifies a publish failure: a full backlog or too many
+// unconfirmed publishes is back-pressure (429), the rest unavailability (503).
+func publishErr(err error) error {
+	msg := err.Error()
+	if errors.Is(err, jetstream.ErrTooManyStalledMsgs) || strings.Contains(msg, "maximum") || strings.Contains(msg, "resources") {
+		return &errs.Error{Kind: errs.KindRateLimited, Code: "ingest.backlog_full",
+			Public: "the platform's backlog is full; retry later", Err: err}
+	}
+	return &errs.Error{Kind: errs.KindUnavailable, Code: "ingest.stream_unavailable", Public: "events could not be stored; resend the batch", Err: err}
+}
+
+// subjectToken makes an organisation ID safe as a subject token.
+func subjectToken(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '*' || r == '>' || r <= ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// EventConsumer is the shared durable consumer detection workers pull from;
+// several processes bound to it share the work.
+func (b *Bus) EventConsumer(ctx context.Context, s jetstream.Stream, maxAckPending int) (jetstream.Consumer, error) {
+	c, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       DetectConsumer,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxAckPending: maxAckPending,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: detect consumer: %w", err)
+	}
+	return c, nil
+}
