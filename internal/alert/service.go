@@ -11,6 +11,7 @@ import (
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/page"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // Store is the storage alerts need.
@@ -254,4 +255,22 @@ func (s *Service) Escalate(ctx context.Context, p auth.Principal, id string) (Al
 	}
 	out, err := s.triage(ctx, p, id, StateEscalated, "escalate", ref)
 	return out, ref, err
+}
+
+// SensorSilent raises an alert that a sensor stopped sending, for its
+// owner and the coordinators (who see every alert).
+func (s *Service) SensorSilent(ctx context.Context, sensorID, sensorName, orgID string, lastSeen, now time.Time) error {
+	_, err := s.Record(ctx, []Hit{{Kind: KindSensorSilent, Severity: 3, Title: "Sensor silent: " + sensorName,
+		RuleID: "sensor-silent", Value: sensorName, SensorID: sensorID, TLP: tlp.Amber, EventID: "silent:" + sensorID + ":" + now.Format(time.RFC3339),
+		EventTime: now, Excerpt: `{"last_seen":"` + lastSeen.UTC().Format(time.RFC3339) + `"}`,
+		Orgs: []Involved{{OrgID: orgID, Reason: ReasonSensorOwner}}}})
+	return err
+}
+
+// SensorRecovered raises an alert that a silent sensor sends again.
+func (s *Service) SensorRecovered(ctx context.Context, sensorID, sensorName, orgID string, now time.Time) error {
+	_, err := s.Record(ctx, []Hit{{Kind: KindSensorRecovered, Severity: 1, Title: "Sensor recovered: " + sensorName,
+		RuleID: "sensor-recovered", Value: sensorName, SensorID: sensorID, TLP: tlp.Amber, EventID: "recovered:" + sensorID + ":" + now.Format(time.RFC3339),
+		EventTime: now, Orgs: []Involved{{OrgID: orgID, Reason: ReasonSensorOwner}}}})
+	return err
 }

@@ -206,3 +206,45 @@ func (db *DB) SensorRejects(ctx context.Context, id string, limit int) (rs []ing
 		return x, err
 	})
 }
+
+// SilentSensors returns enabled, not-yet-silent sensors that sent before and
+// whose last batch is older than their cadence. The cadence comparison is
+// done in Go: interval arithmetic differs between the engines.
+func (db *DB) SilentSensors(ctx context.Context, now time.Time) (out []ingest.Sensor, err error) {
+	defer errs.Wrap(&err, "store.SilentSensors")
+	all, err := queryAll(ctx, db.r, `SELECT `+sensorCols+` FROM sensors s WHERE s.disabled = $1 AND s.silent = $2
+		AND s.last_seen_at IS NOT NULL`, args{false, false}, scanSensor)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if now.Sub(s.LastSeen) > s.Cadence {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// RecoveredSensors returns silent sensors whose last batch came after they
+// were flagged.
+func (db *DB) RecoveredSensors(ctx context.Context) (out []ingest.Sensor, err error) {
+	defer errs.Wrap(&err, "store.RecoveredSensors")
+	return queryAll(ctx, db.r, `SELECT `+sensorCols+` FROM sensors s WHERE s.silent = $1 AND s.last_seen_at > s.silent_since`,
+		args{true}, scanSensor)
+}
+
+// SetSilent flags or clears a sensor's silence, reporting whether it changed.
+func (db *DB) SetSilent(ctx context.Context, id string, silent bool, now time.Time) (changed bool, err error) {
+	defer errs.Wrap(&err, "store.SetSilent(%q)", id)
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sensors SET silent = $1, silent_since = $2 WHERE id = $3 AND silent = $4`,
+			silent, nullTime(now.UTC().Truncate(microsecond)), id, !silent)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		changed = n == 1
+		return nil
+	})
+	return changed, err
+}
