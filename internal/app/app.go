@@ -16,10 +16,16 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/khien-cert/khien/internal/alert"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/bus"
 	"github.com/khien-cert/khien/internal/config"
+	"github.com/khien-cert/khien/internal/detect"
+	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/store"
 )
@@ -34,6 +40,12 @@ type App struct {
 	Org      *org.Service
 	Verifier note.Verifier
 	Metrics  *Metrics
+	Ingest   *ingest.Service
+	Alerts   *alert.Service
+	Intel    *intel.Service
+	Engine   *detect.Engine
+
+	events jetstream.Consumer // the shared detection consumer; nil without the bus
 
 	handler http.Handler
 	now     func() time.Time
@@ -89,6 +101,10 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			return nil, err
 		}
 	}
+	if err := a.openMonitoring(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Metrics = newMetrics()
 	a.handler = a.routes()
 	return a, nil
@@ -121,6 +137,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	var wg sync.WaitGroup
+	bg, stopBG := context.WithCancel(ctx)
+	defer func() { stopBG(); wg.Wait() }()
+	a.background(bg, func(f func()) { wg.Go(f) })
 	errc := make(chan error, 1)
 	wg.Go(func() { errc <- srv.Serve(ln) })
 	if ready != nil {
@@ -134,7 +153,6 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
-	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/khien-cert/khien/internal/httpx"
+	"github.com/khien-cert/khien/internal/intake"
 )
 
 // routes mounts every mux: health and metrics here, the API under /api/,
@@ -17,6 +18,7 @@ func (a *App) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	intake.NewHTTP(a.Ingest, a.Log).Routes(mux)
 	a.mountAPI(mux)
 	a.mountWeb(mux)
 	return httpx.Common(a.Log, a.Metrics.Observe, mux)

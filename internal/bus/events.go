@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/khien-cert/khien/internal/errs"
@@ -124,4 +125,30 @@ func (b *Bus) EventConsumer(ctx context.Context, s jetstream.Stream, maxAckPendi
 		return nil, fmt.Errorf("bus: detect consumer: %w", err)
 	}
 	return c, nil
+}
+
+// EventSource adapts the detect consumer to detection workers.
+type EventSource struct{ C jetstream.Consumer }
+
+// Fetch pulls up to max messages, waiting at most wait for the first.
+func (s EventSource) Fetch(ctx context.Context, max int, wait time.Duration) ([]Message, error) {
+	batch, err := s.C.Fetch(max, jetstream.FetchMaxWait(wait))
+	if err != nil {
+		return nil, err
+	}
+	var out []Message
+	for m := range batch.Messages() {
+		out = append(out, m)
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && len(out) == 0 {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Message is one delivered stream message.
+type Message interface {
+	Data() []byte
+	Ack() error
+	Nak() error
 }

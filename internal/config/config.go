@@ -33,6 +33,8 @@ type Config struct {
 	CookieSecure  bool          `json:"cookie_secure"`  // mark session cookies Secure
 	SessionTTL    time.Duration `json:"session_ttl"`    // idle lifetime of a session
 	ShutdownGrace time.Duration `json:"shutdown_grace"` // time to drain on stop
+	Rules         string        `json:"rules"`          // directory of Sigma rules; empty for none
+	SyslogListen  string        `json:"syslog_listen"`  // TCP address for syslog sensors; empty for none
 }
 
 // Default returns the built-in defaults.
@@ -101,6 +103,8 @@ func options() []option {
 		boolOpt("cookie-secure", "mark session cookies Secure", func(c *Config) *bool { return &c.CookieSecure }),
 		durOpt("session-ttl", "idle lifetime of a browser session", func(c *Config) *time.Duration { return &c.SessionTTL }),
 		durOpt("shutdown-grace", "time to drain requests on stop", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
+		mk("rules", "directory of Sigma detection rules (YAML), loaded at start", func(c *Config) *string { return &c.Rules }),
+		mk("syslog-listen", "TCP address for syslog sensors (RFC 5425/6587 framing), e.g. :6514; empty: off", func(c *Config) *string { return &c.SyslogListen }),
 	}
 }
 
@@ -240,6 +244,11 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		problems = append(problems, fmt.Sprintf("base-url: %q is not an http(s) URL", c.BaseURL))
+	}
+	if c.SyslogListen != "" {
+		if _, _, err := net.SplitHostPort(c.SyslogListen); err != nil {
+			problems = append(problems, fmt.Sprintf("syslog-listen: %q is not host:port", c.SyslogListen))
+		}
 	}
 	if c.SessionTTL < time.Minute {
 		problems = append(problems, "session-ttl: must be at least 1m")

@@ -1,0 +1,126 @@
+package app
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/khien-cert/khien/internal/alert"
+	"github.com/khien-cert/khien/internal/bus"
+	"github.com/khien-cert/khien/internal/detect"
+	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/event"
+	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intel"
+	"github.com/khien-cert/khien/internal/intel/importer"
+	"github.com/khien-cert/khien/internal/sigma"
+	"github.com/khien-cert/khien/internal/telemetry"
+)
+
+// openMonitoring builds the monitoring services: ingest (publishing to the
+// events stream when the bus runs), alerts, intel and the detection engine.
+func (a *App) openMonitoring(ctx context.Context) error {
+	a.Alerts = alert.New(alert.Deps{Store: a.DB, Now: a.now, Logger: a.Log})
+	a.Engine = detect.NewEngine(a.Org.Owners)
+	a.Intel = intel.NewService(intel.Deps{Store: a.DB, Read: importer.Read, Now: a.now, Logger: a.Log,
+		OnChange: func() { a.rebuildIndicators(context.WithoutCancel(ctx)) }})
+	var pub ingest.Publisher = unavailable{}
+	if a.Bus != nil {
+		stream, err := a.Bus.EnsureEventStream(ctx, bus.DefaultStreamLimits)
+		if err != nil {
+			return err
+		}
+		if a.events, err = a.Bus.EventConsumer(ctx, stream, 4096); err != nil {
+			return err
+		}
+		pub = a.Bus.NewEventPublisher()
+	}
+	a.Ingest = ingest.New(ingest.Deps{Store: a.DB, Publisher: pub, Decoder: decoder{}, Splitter: telemetry.Split,
+		Now: a.now, Logger: a.Log})
+	if err := a.loadRules(); err != nil {
+		return err
+	}
+	a.rebuildIndicators(ctx)
+	return nil
+}
+
+// loadRules loads the Sigma rules directory named by the config, if any.
+func (a *App) loadRules() error {
+	if a.Config.Rules == "" {
+		return nil
+	}
+	rs, problems := sigma.LoadDir(os.DirFS(a.Config.Rules), ".")
+	for _, p := range problems {
+		a.Log.Warn("sigma rule not loaded", "problem", p.Error())
+	}
+	a.Engine.SetRules(rs)
+	a.Log.Info("sigma rules loaded", "dir", a.Config.Rules, "rules", rs.Len(), "skipped", len(problems))
+	return nil
+}
+
+// rebuildIndicators compiles the active indicators into a new index and
+// swaps it into the engine; matching continues on the old one meanwhile.
+func (a *App) rebuildIndicators(ctx context.Context) {
+	start := time.Now()
+	var inds []intel.Indicator
+	if err := a.Intel.Active(ctx, func(in intel.Indicator) error { inds = append(inds, in); return nil }); err != nil {
+		a.Log.Error("indicator index not rebuilt", "err", err)
+		return
+	}
+	ix, st := detect.Build(inds, a.now().UTC())
+	a.Engine.SetIndicators(ix)
+	a.Log.Info("indicator index rebuilt", "indicators", st.Indexed, "took", time.Since(start))
+}
+
+// background starts the monitoring workers; each returns when ctx ends.
+func (a *App) background(ctx context.Context, run func(func())) {
+	if a.events != nil {
+		for range max(1, runtime.GOMAXPROCS(0)) {
+			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts, Log: a.Log}
+			run(func() { w.Run(ctx) })
+		}
+	}
+	run(func() {
+		ingest.WatchSilence(ctx, a.DB, silenceSink{a.Alerts}, time.Minute, a.now,
+			func(err error) { a.Log.Error("sensor silence check failed", "err", err) })
+	})
+}
+
+// decoder adapts internal/telemetry to ingest.Decoder.
+type decoder struct{}
+
+func (decoder) Detect(raw []byte) event.Format { return telemetry.Detect(raw) }
+func (decoder) Decode(f event.Format, raw []byte) (event.Event, error) {
+	return telemetry.Decode(f, raw)
+}
+
+// detectSource adapts the bus consumer to detect.Source.
+type detectSource struct{ bus.EventSource }
+
+func (s detectSource) Fetch(ctx context.Context, max int, wait time.Duration) ([]detect.Message, error) {
+	ms, err := s.EventSource.Fetch(ctx, max, wait)
+	out := make([]detect.Message, len(ms))
+	for i, m := range ms {
+		out[i] = m
+	}
+	return out, err
+}
+
+// silenceSink raises sensor silence alerts.
+type silenceSink struct{ alerts *alert.Service }
+
+func (s silenceSink) SensorSilent(ctx context.Context, sn ingest.Sensor, now time.Time) error {
+	return s.alerts.SensorSilent(ctx, sn.ID, sn.Name, sn.OrgID, sn.LastSeen, now)
+}
+
+func (s silenceSink) SensorRecovered(ctx context.Context, sn ingest.Sensor, now time.Time) error {
+	return s.alerts.SensorRecovered(ctx, sn.ID, sn.Name, sn.OrgID, now)
+}
+
+// unavailable is the publisher when the process runs without the bus.
+type unavailable struct{}
+
+func (unavailable) Publish(context.Context, []event.Event) error {
+	return errs.New(errs.KindUnavailable, "ingest.no_stream", "this process does not run the event stream")
+}

@@ -1,0 +1,98 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/khien-cert/khien/internal/alert"
+	"github.com/khien-cert/khien/internal/event"
+)
+
+// Message is one event delivered by the stream.
+type Message interface {
+	Data() []byte
+	Ack() error
+	Nak() error
+}
+
+// Source is the shared stream consumer detection workers pull from; many
+// workers, in one or several processes, share its messages.
+type Source interface {
+	Fetch(ctx context.Context, max int, wait time.Duration) ([]Message, error)
+}
+
+// Recorder stores hits as alerts (alert.Service).
+type Recorder interface {
+	Record(ctx context.Context, hits []alert.Hit) ([]alert.Alert, error)
+}
+
+// Worker moves events from the stream through the engine into alerts. A
+// batch is acknowledged only after its alerts are committed, so a crash
+// re-delivers it; the alert store counts each event once, so re-delivery
+// never duplicates an alert.
+type Worker struct {
+	Engine *Engine
+	Source Source
+	Alerts Recorder
+	Log    *slog.Logger
+	Batch  int           // messages per fetch (default 256)
+	Wait   time.Duration // longest wait for a batch (default 1s)
+}
+
+// Run works until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	batch, wait := w.Batch, w.Wait
+	if batch == 0 {
+		batch = 256
+	}
+	if wait == 0 {
+		wait = time.Second
+	}
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		msgs, err := w.Source.Fetch(ctx, batch, wait)
+		if err == nil && len(msgs) > 0 {
+			err = w.process(ctx, msgs)
+		}
+		if err != nil && ctx.Err() == nil {
+			w.Log.Warn("detection batch failed; it will be re-delivered", "err", err, "retry_in", backoff)
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 10*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+	}
+}
+
+// process matches a batch and records its hits; it acknowledges every
+// message after the commit, or none (Nak) when recording failed.
+func (w *Worker) process(ctx context.Context, msgs []Message) error {
+	var hits []alert.Hit
+	for _, m := range msgs {
+		var ev event.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			// Ingest only publishes events it encoded; a message that does not
+			// decode will never decode. Acknowledge it so it cannot block the stream.
+			w.Log.Error("undecodable event on the stream dropped", "err", err)
+			continue
+		}
+		hits = append(hits, w.Engine.Hits(&ev)...)
+	}
+	if _, err := w.Alerts.Record(ctx, hits); err != nil {
+		for _, m := range msgs {
+			m.Nak()
+		}
+		return err
+	}
+	for _, m := range msgs {
+		if err := m.Ack(); err != nil {
+			w.Log.Warn("ack failed; the event will be re-delivered and counted once", "err", err)
+		}
+	}
+	return nil
+}
