@@ -46,6 +46,7 @@ type App struct {
 	Engine   *detect.Engine
 
 	events jetstream.Consumer // the shared detection consumer; nil without the bus
+	syslog net.Listener       // the syslog listener; nil when not configured
 
 	handler http.Handler
 	now     func() time.Time
@@ -115,6 +116,9 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Close releases the bus and the database.
 func (a *App) Close() error {
+	if a.syslog != nil {
+		a.syslog.Close()
+	}
 	if a.Bus != nil {
 		a.Bus.Close()
 	}

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
 	"os"
 	"runtime"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/event"
 	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intake"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/intel/importer"
 	"github.com/khien-cert/khien/internal/sigma"
@@ -41,6 +45,9 @@ func (a *App) openMonitoring(ctx context.Context) error {
 	if err := a.loadRules(); err != nil {
 		return err
 	}
+	if err := a.listenSyslog(); err != nil {
+		return err
+	}
 	a.rebuildIndicators(ctx)
 	return nil
 }
@@ -56,6 +63,30 @@ func (a *App) loadRules() error {
 	}
 	a.Engine.SetRules(rs)
 	a.Log.Info("sigma rules loaded", "dir", a.Config.Rules, "rules", rs.Len(), "skipped", len(problems))
+	return nil
+}
+
+// listenSyslog opens the syslog listener the config asks for, over TLS
+// when a certificate is given.
+func (a *App) listenSyslog() error {
+	c := a.Config
+	if c.SyslogListen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", c.SyslogListen)
+	if err != nil {
+		return fmt.Errorf("syslog listener: %w", err)
+	}
+	if c.SyslogTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.SyslogTLSCert, c.SyslogTLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("syslog TLS: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	a.syslog = ln
+	a.Log.Info("syslog listener", "addr", ln.Addr().String(), "tls", c.SyslogTLSCert != "")
 	return nil
 }
 
@@ -80,6 +111,13 @@ func (a *App) background(ctx context.Context, run func(func())) {
 			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts, Log: a.Log}
 			run(func() { w.Run(ctx) })
 		}
+	}
+	if a.syslog != nil {
+		run(func() {
+			if err := intake.NewSyslog(a.Ingest, a.Log).Serve(ctx, a.syslog); err != nil {
+				a.Log.Error("syslog listener stopped", "err", err)
+			}
+		})
 	}
 	run(func() {
 		ingest.WatchSilence(ctx, a.DB, silenceSink{a.Alerts}, time.Minute, a.now,
@@ -123,4 +161,12 @@ type unavailable struct{}
 
 func (unavailable) Publish(context.Context, []event.Event) error {
 	return errs.New(errs.KindUnavailable, "ingest.no_stream", "this process does not run the event stream")
+}
+
+// SyslogAddr is the syslog listener's bound address, "" when off.
+func (a *App) SyslogAddr() string {
+	if a.syslog == nil {
+		return ""
+	}
+	return a.syslog.Addr().String()
 }

@@ -22,19 +22,21 @@ import (
 
 // Config is everything a khien process needs to start.
 type Config struct {
-	Listen        string        `json:"listen"`         // HTTP address
-	DataDir       string        `json:"data_dir"`       // where SQLite, JetStream and keys live
-	Database      string        `json:"database"`       // SQLite path or postgres:// URL
-	NATS          string        `json:"nats"`           // empty: embedded; else a nats:// URL
-	Demo          bool          `json:"demo"`           // load demo data at start
-	LogFormat     string        `json:"log_format"`     // "json" or "text"
-	LogLevel      string        `json:"log_level"`      // debug, info, warn, error
-	BaseURL       string        `json:"base_url"`       // public URL, for links and cookies
-	CookieSecure  bool          `json:"cookie_secure"`  // mark session cookies Secure
-	SessionTTL    time.Duration `json:"session_ttl"`    // idle lifetime of a session
-	ShutdownGrace time.Duration `json:"shutdown_grace"` // time to drain on stop
-	Rules         string        `json:"rules"`          // directory of Sigma rules; empty for none
-	SyslogListen  string        `json:"syslog_listen"`  // TCP address for syslog sensors; empty for none
+	Listen        string        `json:"listen"`          // HTTP address
+	DataDir       string        `json:"data_dir"`        // where SQLite, JetStream and keys live
+	Database      string        `json:"database"`        // SQLite path or postgres:// URL
+	NATS          string        `json:"nats"`            // empty: embedded; else a nats:// URL
+	Demo          bool          `json:"demo"`            // load demo data at start
+	LogFormat     string        `json:"log_format"`      // "json" or "text"
+	LogLevel      string        `json:"log_level"`       // debug, info, warn, error
+	BaseURL       string        `json:"base_url"`        // public URL, for links and cookies
+	CookieSecure  bool          `json:"cookie_secure"`   // mark session cookies Secure
+	SessionTTL    time.Duration `json:"session_ttl"`     // idle lifetime of a session
+	ShutdownGrace time.Duration `json:"shutdown_grace"`  // time to drain on stop
+	Rules         string        `json:"rules"`           // directory of Sigma rules; empty for none
+	SyslogListen  string        `json:"syslog_listen"`   // TCP address for syslog sensors; empty for none
+	SyslogTLSCert string        `json:"syslog_tls_cert"` // PEM certificate: syslog over TLS (RFC 5425) when set
+	SyslogTLSKey  string        `json:"syslog_tls_key"`  // PEM private key for SyslogTLSCert
 }
 
 // Default returns the built-in defaults.
@@ -105,6 +107,8 @@ func options() []option {
 		durOpt("shutdown-grace", "time to drain requests on stop", func(c *Config) *time.Duration { return &c.ShutdownGrace }),
 		mk("rules", "directory of Sigma detection rules (YAML), loaded at start", func(c *Config) *string { return &c.Rules }),
 		mk("syslog-listen", "TCP address for syslog sensors (RFC 5425/6587 framing), e.g. :6514; empty: off", func(c *Config) *string { return &c.SyslogListen }),
+		mk("syslog-tls-cert", "PEM certificate file: serve syslog over TLS", func(c *Config) *string { return &c.SyslogTLSCert }),
+		mk("syslog-tls-key", "PEM private key file for --syslog-tls-cert", func(c *Config) *string { return &c.SyslogTLSKey }),
 	}
 }
 
@@ -249,6 +253,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.SyslogListen); err != nil {
 			problems = append(problems, fmt.Sprintf("syslog-listen: %q is not host:port", c.SyslogListen))
 		}
+	}
+	if (c.SyslogTLSCert == "") != (c.SyslogTLSKey == "") {
+		problems = append(problems, "syslog-tls-cert and syslog-tls-key go together")
 	}
 	if c.SessionTTL < time.Minute {
 		problems = append(problems, "session-ttl: must be at least 1m")

@@ -29,6 +29,7 @@ type Store interface {
 	GetSensor(ctx context.Context, scope auth.Scope, id string) (Sensor, error)
 	ListSensors(ctx context.Context, scope auth.Scope, f SensorFilter, pr page.Request) (page.Result[Sensor], error)
 	SensorByToken(ctx context.Context, tokenHash string) (Sensor, error)
+	SyslogSensors(ctx context.Context) ([]Sensor, error) // enabled sensors of kind syslog
 	SensorMinutes(ctx context.Context, id string, since time.Time) ([]Minute, error)
 	SensorRejects(ctx context.Context, id string, limit int) ([]Reject, error)
 	// RecordBatch adds a batch's counts and rejects and sets last_seen.
@@ -244,4 +245,26 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Sensor, error
 		return Sensor{}, bad
 	}
 	return sn, err
+}
+
+// SensorForAddr returns the enabled syslog sensor whose source CIDR holds
+// addr, the most specific one when several do. Syslog carries no token, so
+// the sender's address is its credential (with TLS client checks at the
+// network edge where needed).
+func (s *Service) SensorForAddr(ctx context.Context, addr netip.Addr) (Sensor, error) {
+	list, err := s.d.Store.SyslogSensors(ctx)
+	if err != nil {
+		return Sensor{}, err
+	}
+	best, bits := Sensor{}, -1
+	for _, sn := range list {
+		p, err := netip.ParsePrefix(sn.SourceCIDR)
+		if err == nil && p.Contains(addr.Unmap()) && p.Bits() > bits {
+			best, bits = sn, p.Bits()
+		}
+	}
+	if bits < 0 {
+		return Sensor{}, errs.NotFound("sensor.not_found")
+	}
+	return best, nil
 }

@@ -248,3 +248,11 @@ func (db *DB) SetSilent(ctx context.Context, id string, silent bool, now time.Ti
 	})
 	return changed, err
 }
+
+// SyslogSensors lists enabled syslog sensors (for matching senders by
+// address; not scoped: the listener serves every organisation).
+func (db *DB) SyslogSensors(ctx context.Context) (out []ingest.Sensor, err error) {
+	defer errs.Wrap(&err, "store.SyslogSensors")
+	return queryAll(ctx, db.r, `SELECT `+sensorCols+` FROM sensors s WHERE s.kind = $1 AND s.disabled = $2`,
+		args{string(ingest.KindSyslog), false}, scanSensor)
+}

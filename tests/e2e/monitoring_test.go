@@ -39,7 +39,7 @@ type server struct {
 func start(t *testing.T, e storetest.Engine) *server {
 	t.Helper()
 	cfg := config.Default()
-	cfg.DataDir, cfg.Database, cfg.Listen = t.TempDir(), e.DSN(t), "127.0.0.1:0"
+	cfg.DataDir, cfg.Database, cfg.Listen, cfg.SyslogListen = t.TempDir(), e.DSN(t), "127.0.0.1:0", "127.0.0.1:0"
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := app.Open(t.Context(), cfg, app.Options{Logger: log, Hasher: auth.NewHasher(auth.TestParams)})
 	if err != nil {
