@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"time"
@@ -119,6 +121,7 @@ func (a *App) background(ctx context.Context, run func(func())) {
 			}
 		})
 	}
+	run(func() { a.pullFeeds(ctx, time.Minute) })
 	run(func() {
 		ingest.WatchSilence(ctx, a.DB, silenceSink{a.Alerts}, time.Minute, a.now,
 			func(err error) { a.Log.Error("sensor silence check failed", "err", err) })
@@ -162,6 +165,59 @@ type unavailable struct{}
 func (unavailable) Publish(context.Context, []event.Event) error {
 	return errs.New(errs.KindUnavailable, "ingest.no_stream", "this process does not run the event stream")
 }
+
+// pullFeeds pulls due feeds every interval until ctx ends.
+func (a *App) pullFeeds(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.PullFeeds(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("feed pull failed", "err", err)
+			}
+		}
+	}
+}
+
+// PullFeeds pulls every feed that is due now.
+func (a *App) PullFeeds(ctx context.Context) error {
+	return a.Intel.PullDue(ctx, func(ctx context.Context, f intel.Feed, d intel.Indicator) (intel.ImportResult, error) {
+		return importer.Pull(ctx, f, a.fetch, d)
+	})
+}
+
+// fetch GETs a feed document: bounded in time, refusing non-2xx answers.
+func (a *App) fetch(ctx context.Context, url string) (io.ReadCloser, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "Khien-feed-puller")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		return nil, errs.New(errs.KindUnavailable, "feed.unreachable", "the feed could not be fetched: "+err.Error())
+	}
+	if resp.StatusCode/100 != 2 {
+		resp.Body.Close()
+		cancel()
+		return nil, errs.New(errs.KindUnavailable, "feed.http_status", "the feed answered HTTP "+resp.Status)
+	}
+	return cancelCloser{resp.Body, cancel}, nil
+}
+
+// cancelCloser releases the request's context when the body is closed.
+type cancelCloser struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelCloser) Close() error { err := c.ReadCloser.Close(); c.cancel(); return err }
 
 // SyslogAddr is the syslog listener's bound address, "" when off.
 func (a *App) SyslogAddr() string {

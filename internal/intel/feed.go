@@ -228,11 +228,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, feedID, name str
 		return ImportReport{}, err
 	}
 	now := s.d.Now().UTC()
-	defaults := Indicator{TLP: f.TLP, Confidence: f.Confidence, Source: f.Name}
-	if f.TTL > 0 {
-		defaults.ValidUntil = now.Add(f.TTL)
-	}
-	res, err := s.d.Read(f.Format, name, io.LimitReader(r, MaxDocument), defaults)
+	res, err := s.d.Read(f.Format, name, io.LimitReader(r, MaxDocument), s.defaults(f, now))
 	if err != nil {
 		if ferr := s.d.Store.FeedFailed(ctx, f.ID, errs.PublicMessage(err), now); ferr != nil {
 			s.d.Logger.Warn("feed failure not recorded", "feed", f.ID, "err", ferr)
@@ -246,6 +242,53 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, feedID, name str
 	}
 	s.d.OnChange()
 	return ImportReport{Read: len(res.Indicators), Skipped: res.Skipped, Saved: st}, nil
+}
+
+// Puller fetches and reads a feed's current document(s) from its URL
+// (importer.Pull with an HTTP client in production).
+type Puller func(ctx context.Context, f Feed, defaults Indicator) (ImportResult, error)
+
+// PullDue pulls every enabled feed with a URL whose interval has passed since
+// its last attempt, replacing its indicator set; a failure is recorded on
+// the feed (its page shows the last error) and does not stop the others.
+func (s *Service) PullDue(ctx context.Context, pull Puller) error {
+	feeds, err := s.d.Store.ListFeeds(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.d.Now().UTC()
+	changed := false
+	for _, f := range feeds {
+		if !f.Enabled || f.URL == "" || f.Interval == 0 || now.Sub(f.LastAttempt) < f.Interval {
+			continue
+		}
+		res, err := pull(ctx, f, s.defaults(f, now))
+		if err != nil {
+			if ferr := s.d.Store.FeedFailed(ctx, f.ID, errs.PublicMessage(err), now); ferr != nil {
+				return ferr
+			}
+			s.d.Logger.Warn("feed pull failed", "feed", f.Name, "err", err)
+			continue
+		}
+		e := audit.New(auth.System(), "intel.pull", "feed", f.ID, "").WithDetail(map[string]any{"url": f.URL, "read": len(res.Indicators)})
+		if _, err := s.d.Store.SaveIndicators(ctx, f.ID, res.Indicators, true, now, e); err != nil {
+			return err
+		}
+		changed = true
+	}
+	if changed {
+		s.d.OnChange()
+	}
+	return nil
+}
+
+// defaults are where a feed's indicators start.
+func (s *Service) defaults(f Feed, now time.Time) Indicator {
+	d := Indicator{TLP: f.TLP, Confidence: f.Confidence, Source: f.Name}
+	if f.TTL > 0 {
+		d.ValidUntil = now.Add(f.TTL)
+	}
+	return d
 }
 
 // Active calls fn for every indicator in force now (for the detection index).

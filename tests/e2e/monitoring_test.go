@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -232,5 +233,36 @@ func TestIngestRefusals(t *testing.T) {
 	json.Unmarshal(body, &res)
 	if resp.StatusCode != 200 || res.Accepted != 2 || len(res.Rejected) != 1 || res.Rejected[0].Position != 2 {
 		t.Errorf("huge line: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestFeedPull pulls a list feed over HTTP on its schedule; a failing feed
+// records its error and keeps its indicators.
+func TestFeedPull(t *testing.T) {
+	s := start(t, storetest.Engines(t)[0])
+	body := "203.0.113.99\n# comment\nbad-entry!\n"
+	status := 200
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}))
+	defer feedSrv.Close()
+	ctx, sys := t.Context(), auth.System()
+	f := must(s.app.Intel.CreateFeed(ctx, sys, intel.Feed{Name: "pulled", Format: intel.FormatList, URL: feedSrv.URL + "/list.txt",
+		Interval: 5 * time.Minute, TLP: tlp.Green, Confidence: 70}))
+	if err := s.app.PullFeeds(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := must(s.app.Intel.Feed(ctx, sys, f.ID))
+	if got.Count != 1 || got.LastError != "" || got.LastSuccess.IsZero() {
+		t.Fatalf("after a pull: %+v", got)
+	}
+	// Not due again yet: a failing server is not even asked.
+	status = 500
+	if err := s.app.PullFeeds(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := must(s.app.Intel.Feed(ctx, sys, f.ID)); got.LastError != "" {
+		t.Errorf("a feed that was not due was pulled: %+v", got)
 	}
 }
