@@ -115,8 +115,9 @@ func NewService(d Deps) *Service {
 	return &Service{d: d}
 }
 
-// MaxDocument bounds one imported document.
-const MaxDocument = 256 << 20
+// MaxDocument bounds one imported document; a larger one fails
+// (intel.too_large), it is never silently cut.
+const MaxDocument = DefaultMaxBytes
 
 func validateFeed(f *Feed) error {
 	var fs errs.Fields
@@ -228,7 +229,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, feedID, name str
 		return ImportReport{}, err
 	}
 	now := s.d.Now().UTC()
-	res, err := s.d.Read(f.Format, name, io.LimitReader(r, MaxDocument), s.defaults(f, now))
+	res, err := s.d.Read(f.Format, name, LimitReader(r, MaxDocument), s.defaults(f, now))
 	if err != nil {
 		if ferr := s.d.Store.FeedFailed(ctx, f.ID, errs.PublicMessage(err), now); ferr != nil {
 			s.d.Logger.Warn("feed failure not recorded", "feed", f.ID, "err", ferr)

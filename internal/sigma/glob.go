@@ -144,19 +144,19 @@ func compileGlob(g glob, cased bool) matcher {
 		}
 	}
 	lit := func(i int) bool { return g[i].kind == tokLit }
-	any := func(i int) bool { return g[i].kind == tokAny }
+	star := func(i int) bool { return g[i].kind == tokAny }
 	switch {
 	case len(g) == 0:
 		return &strMatcher{op: opEqual, lit: "", fold: fold}
 	case len(g) == 1 && lit(0):
 		return &strMatcher{op: opEqual, lit: g[0].lit, fold: fold}
-	case len(g) == 1 && any(0):
+	case len(g) == 1 && star(0):
 		return anyMatcher{}
-	case len(g) == 2 && lit(0) && any(1):
+	case len(g) == 2 && lit(0) && star(1):
 		return &strMatcher{op: opPrefix, lit: g[0].lit, fold: fold}
-	case len(g) == 2 && any(0) && lit(1):
+	case len(g) == 2 && star(0) && lit(1):
 		return &strMatcher{op: opSuffix, lit: g[1].lit, fold: fold}
-	case len(g) == 3 && any(0) && lit(1) && any(2):
+	case len(g) == 3 && star(0) && lit(1) && star(2):
 		return &strMatcher{op: opContains, lit: g[1].lit, fold: fold}
 	}
 	return &globMatcher{g: g, fold: fold}

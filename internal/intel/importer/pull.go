@@ -44,10 +44,12 @@ func Pull(ctx context.Context, f intel.Feed, fetch Fetch, defaults intel.Indicat
 			return intel.ImportResult{}, err
 		}
 		out.Indicators = append(out.Indicators, one.Indicators...)
+		out.Notes = append(out.Notes, one.Notes[:min(len(one.Notes), max(0, intel.MaxNotes-len(out.Notes)))]...)
 		for k, n := range one.Skipped {
 			out.Skipped[k] += n
 		}
 	}
+	out.Dedupe() // the same observable in several events counts once
 	return out, nil
 }
 

@@ -1,0 +1,30 @@
+package sigma
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// corpusDir returns the shared real-world corpus: $KHIEN_CORPUS, else
+// ../../../shared/corpus from this package. Tests skip when it is absent,
+// except under CI, where its absence is a failure.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir := corpusRoot()
+	if _, err := os.Stat(filepath.Join(dir, "sigma")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("corpus not found at %s (set KHIEN_CORPUS): %v", dir, err)
+		}
+		t.Skipf("corpus not found at %s (set KHIEN_CORPUS to run): %v", dir, err)
+	}
+	return dir
+}
+
+// corpusRoot is where the corpus should be, whether or not it is there.
+func corpusRoot() string {
+	if dir := os.Getenv("KHIEN_CORPUS"); dir != "" {
+		return dir
+	}
+	return filepath.Join("..", "..", "..", "shared", "corpus")
+}
