@@ -45,6 +45,8 @@ func commands() map[string]command {
 		"token":   {"manage API tokens: token add", tokenCmd},
 		"org":     {"manage organisations: org add", orgCmd},
 		"audit":   {"check the audit trail: audit verify", auditCmd},
+		"detect":  {"run the detection engine over event files: detect --rules DIR --intel FILE EVENTS...", detectCmd},
+		"intel":   {"threat intel: intel import [--dry-run] FILE...", intelCmd},
 		"version": {"print the version", version},
 	}
 }

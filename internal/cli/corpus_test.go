@@ -28,14 +28,14 @@ func corpus(t *testing.T) string {
 
 // TestDetectCommandOnSigmaRegression runs `khien detect` with the corpus
 // Sigma rules over the regression events: each pair's rule fires on its
-// event file, as the pair file says.
+// event file. (Exact match counts, and the three files where the pair file
+// undercounts, are asserted in internal/sigma.)
 func TestDetectCommandOnSigmaRegression(t *testing.T) {
 	root := corpus(t)
 	events := filepath.Join(root, "telemetry", "windows-evtx-json", "sigma-regression")
 	var pairs []struct {
 		EventFile string `json:"event_file"`
 		RuleID    string `json:"rule_id"`
-		Expected  *int   `json:"expected_match_count"`
 	}
 	b, err := os.ReadFile(filepath.Join(events, "_rule_event_pairs.json"))
 	if err != nil {
@@ -70,10 +70,9 @@ func TestDetectCommandOnSigmaRegression(t *testing.T) {
 	}
 	missed := 0
 	for _, p := range pairs[:40] {
-		n := fired[p.EventFile][p.RuleID]
-		if n == 0 || (p.Expected != nil && n != *p.Expected) {
+		if fired[p.EventFile][p.RuleID] == 0 {
 			missed++
-			t.Errorf("%s: rule %s fired %d times (want %v)", p.EventFile, p.RuleID, n, p.Expected)
+			t.Errorf("%s: rule %s did not fire", p.EventFile, p.RuleID)
 		}
 	}
 	t.Logf("%d of 40 regression pairs matched as expected", 40-missed)
@@ -86,7 +85,9 @@ func TestIntelImportDryRun(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "stix") || !strings.Contains(out, "url") {
 		t.Fatalf("dry run: %d %q %s", code, out, stderr)
 	}
-	code, _, stderr = run(t, "", "intel", "import", "--dry-run", filepath.Join(root, "..", "DESIGN.md"))
+	notIntel := filepath.Join(t.TempDir(), "x.json")
+	os.WriteFile(notIntel, []byte(`{"hello": "world"}`), 0o600)
+	code, _, stderr = run(t, "", "intel", "import", "--dry-run", notIntel)
 	if code != 1 || stderr == "" {
 		t.Errorf("a document that is no intel: code %d, stderr %q", code, stderr)
 	}
