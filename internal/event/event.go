@@ -38,7 +38,8 @@ type Event struct {
 	SensorID string    `json:"sensor_id,omitempty"`
 	OrgID    string    `json:"org_id,omitempty"` // the sensor's owner
 	Format   Format    `json:"format"`
-	Kind     string    `json:"kind,omitempty"` // source event type: alert, dns, http, flow, process_creation, …
+	Kind     string    `json:"kind,omitempty"`   // source event type: alert, dns, http, flow, process_creation, …
+	Device   string    `json:"device,omitempty"` // the host that reported it: syslog HOSTNAME, CEF dvchost, Windows Computer, ECS host.name; as sent
 
 	SrcIP   netip.Addr `json:"src_ip,omitzero"`
 	SrcPort uint16     `json:"src_port,omitempty"`

@@ -1,0 +1,84 @@
+package telemetry
+
+import (
+	"strings"
+
+	"github.com/khien-cert/khien/internal/event"
+)
+
+// mapECS fills an Event from an Elastic Common Schema document (Filebeat,
+// Elastic Agent, Logstash pipelines).
+//
+// Kind is event.category (its first value), else event.kind. Keys may be
+// nested objects or already dotted; flattening makes both "source.ip".
+func mapECS(ev *event.Event, f fields) error {
+	ts := f["@timestamp"]
+	t, ok := parseTimestamp(ts)
+	if !ok {
+		return errTimestamp(event.FormatECS, "@timestamp", ts)
+	}
+	ev.Time = t
+	if cats := f.list("event.category"); len(cats) > 0 {
+		ev.Kind = cats[0]
+	} else {
+		ev.Kind = f["event.kind"]
+	}
+	ev.Device = f.first("host.name", "observer.hostname", "agent.hostname", "host.hostname")
+	ev.SrcIP = parseAddr(f.first("source.ip", "client.ip"))
+	ev.SrcPort = parsePort(f.first("source.port", "client.port"))
+	ev.DstIP = parseAddr(f.first("destination.ip", "server.ip"))
+	ev.DstPort = parsePort(f.first("destination.port", "server.port"))
+	ev.Proto = lower(f.first("network.transport", "network.protocol"))
+	ev.User = f.first("user.name", "source.user.name", "user.id")
+	ev.Process = f.first("process.executable", "process.name")
+	ev.CommandLine = f["process.command_line"]
+	ev.Signature = f.first("rule.name", "threat.indicator.name")
+	ev.Severity = parseInt(f["event.severity"])
+	addHosts(ev, f["dns.question.name"], f["url.domain"], f["destination.domain"], f["source.domain"],
+		f["tls.client.server_name"], f["server.domain"], f["client.domain"])
+	if u := ecsURL(f); u != "" {
+		ev.AddURL(u)
+	}
+	for _, p := range ecsHashPrefixes {
+		addHashes(ev, f[p+"md5"], f[p+"sha1"], f[p+"sha256"])
+	}
+	f.each("email.attachments", ".file.hash.sha256", func(_ int, v string) { addHashes(ev, v) })
+	for _, k := range []string{"email.from.address", "email.to.address", "email.cc.address", "email.bcc.address",
+		"email.sender.address", "email.reply_to.address", "user.email", "source.user.email", "destination.user.email"} {
+		for _, v := range f.list(k) {
+			addEmails(ev, v)
+		}
+	}
+	return nil
+}
+
+var ecsHashPrefixes = []string{"file.hash.", "process.hash.", "process.parent.hash.", "dll.hash.", "hash.",
+	"threat.indicator.file.hash.", "threat.enrichments.indicator.file.hash."}
+
+// ecsURL picks url.full, url.original when absolute, or builds one from
+// url.scheme, url.domain, url.port, url.path and url.query.
+func ecsURL(f fields) string {
+	if u := f["url.full"]; u != "" {
+		return u
+	}
+	orig := f["url.original"]
+	if strings.Contains(orig, "://") {
+		return orig
+	}
+	domain := f["url.domain"]
+	if domain == "" {
+		return ""
+	}
+	target := orig
+	if target == "" || target[0] != '/' {
+		target = f["url.path"]
+		if q := f["url.query"]; q != "" {
+			target += "?" + q
+		}
+	}
+	if target == "" {
+		target = "/"
+	}
+	port := parsePort(f["url.port"])
+	return webURL(domain, target, port, lower(f["url.scheme"]))
+}

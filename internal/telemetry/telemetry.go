@@ -1,0 +1,209 @@
+package telemetry
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/event"
+)
+
+// Decoder decodes single records. The zero value is ready to use.
+type Decoder struct {
+	// Now is the clock used only to infer the missing year of RFC 3164 and
+	// other year-less timestamps; nil means time.Now.
+	Now func() time.Time
+	// Location is the time zone of timestamps that carry none (RFC 3164,
+	// "Jan 02 15:04:05"-style CEF times); nil means UTC.
+	Location *time.Location
+}
+
+// Decode decodes one record with the zero Decoder. See Decoder.Decode.
+func Decode(format event.Format, raw []byte) (event.Event, error) {
+	return Decoder{}.Decode(format, raw)
+}
+
+// Decode turns one record (one JSON object, one syslog or CEF line) of the
+// given format into an Event; an empty format means "detect it" (see
+// Detect). ID, SensorID, OrgID and Received are left for ingest to fill.
+// Errors are *errs.Error of KindInvalid with a stable code.
+func (d Decoder) Decode(format event.Format, raw []byte) (event.Event, error) {
+	raw = bytes.TrimSpace(bytes.TrimPrefix(raw, utf8BOM))
+	if len(raw) == 0 {
+		return event.Event{}, errs.Invalid("event.empty", "the record is empty")
+	}
+	if !utf8.Valid(raw) {
+		return event.Event{}, errBadUTF8()
+	}
+	if format == "" {
+		if format = Detect(raw); format == "" {
+			return event.Event{}, errs.Invalid("event.unknown_format",
+				"the record is not in a known format (JSON object, CEF or syslog)")
+		}
+	}
+	switch format {
+	case event.FormatEVE:
+		return decodeJSON(raw, format, mapEVE)
+	case event.FormatZeek:
+		return decodeJSON(raw, format, mapZeek)
+	case event.FormatECS:
+		return decodeJSON(raw, format, mapECS)
+	case event.FormatWindows:
+		return decodeJSON(raw, format, mapWindows)
+	case event.FormatJSON:
+		return decodeJSON(raw, format, mapGeneric)
+	case event.FormatCEF:
+		return d.decodeCEF(raw)
+	case event.FormatSyslog:
+		return d.decodeSyslog(raw)
+	}
+	return event.Event{}, errs.Invalid("event.unknown_format", fmt.Sprintf("unknown telemetry format %q", format))
+}
+
+func (d Decoder) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d Decoder) loc() *time.Location {
+	if d.Location != nil {
+		return d.Location
+	}
+	return time.UTC
+}
+
+// decodeJSON flattens a JSON record (unwrapping an Elasticsearch hit's
+// _source) and lets a format's mapper fill the Event from the fields.
+func decodeJSON(raw []byte, format event.Format, mapper func(*event.Event, fields) error) (event.Event, error) {
+	f, err := flatten(raw)
+	if err != nil {
+		return event.Event{}, err
+	}
+	if _, ok := f["_index"]; ok || f["_id"] != "" {
+		if src := unwrapHit(raw); len(src) != len(raw) {
+			if f, err = flatten(src); err != nil {
+				return event.Event{}, err
+			}
+		}
+	}
+	ev := event.Event{Format: format, Fields: f}
+	if err := mapper(&ev, f); err != nil {
+		return event.Event{}, err
+	}
+	return ev, nil
+}
+
+// unwrapHit returns the _source object of an Elasticsearch/OpenSearch hit
+// ({"_index":…, "_id":…, "_source":{…}, "fields":{…}}), or raw itself.
+func unwrapHit(raw []byte) []byte {
+	if !bytes.Contains(raw, []byte(`"_source"`)) {
+		return raw
+	}
+	ms, ok := topLevel(raw)
+	if !ok {
+		return raw
+	}
+	src, isHit := member{}, false
+	for _, m := range ms {
+		switch {
+		case m.key == "_source" && m.kind == '{':
+			src = m
+		case m.key == "_index" || m.key == "_id":
+			isHit = true
+		}
+	}
+	if !isHit || src.key == "" {
+		return raw
+	}
+	return raw[src.start:src.end]
+}
+
+// member is one top-level member of a JSON object: its key, the first byte
+// of its value ('{', '[', '"', digit, 't', 'f', 'n') and the value's span.
+type member struct {
+	key        string
+	kind       byte
+	start, end int
+}
+
+// topLevel lists the members of a JSON object without flattening it. It
+// reports false when raw is not one valid JSON object.
+func topLevel(raw []byte) ([]member, bool) {
+	p := flattener{s: string(raw)}
+	p.skipWS()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		return nil, false
+	}
+	p.i++
+	var ms []member
+	p.skipWS()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		return nil, true
+	}
+	for {
+		p.skipWS()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return nil, false
+		}
+		k, err := p.str()
+		p.skipWS()
+		if err != nil || p.i >= len(p.s) || p.s[p.i] != ':' {
+			return nil, false
+		}
+		p.i++
+		p.skipWS()
+		m := member{key: k, start: p.i}
+		if p.i < len(p.s) {
+			m.kind = p.s[p.i]
+		}
+		if err := p.value(1); err != nil {
+			return nil, false
+		}
+		m.end = p.i
+		ms = append(ms, m)
+		if done, err := p.next('}'); err != nil {
+			return nil, false
+		} else if done {
+			return ms, true
+		}
+	}
+}
+
+func errJSON(at int, msg string) error {
+	return errs.Invalid("event.bad_json", fmt.Sprintf("invalid JSON at byte %d: %s", at, msg))
+}
+
+func errNotObject() error {
+	return errs.Invalid("event.not_object", "the record must be a JSON object")
+}
+
+func errBadUTF8() error {
+	return errs.Invalid("event.bad_utf8", "the record is not valid UTF-8")
+}
+
+func errTooLong(max int) error {
+	return errs.Invalid("event.too_long", fmt.Sprintf("the record is longer than the limit of %d bytes", max))
+}
+
+func errTimestamp(format event.Format, field, value string) error {
+	if value == "" {
+		return errs.Invalid("event.bad_timestamp", fmt.Sprintf("the %s record has no timestamp (%s)", format, field))
+	}
+	return errs.Invalid("event.bad_timestamp", fmt.Sprintf("the %s timestamp %s %q is not a valid time", format, field, clip(value)))
+}
+
+// clip shortens a value quoted in an error message.
+func clip(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	i := 64
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
