@@ -34,6 +34,9 @@ type Filter struct {
 	Kind  Kind
 	OrgID string
 	Query string // substring of title or matched value
+	// Clearance limits Query to alerts whose details the viewer may see;
+	// set by the service.
+	Clearance tlp.Level
 }
 
 // Sorts are the sortable alert fields.
@@ -129,8 +132,12 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id string) (Alert, 
 	return View(p, a, sensorOrg(a)), h, err
 }
 
-// List lists the alerts p may see.
+// List lists the alerts p may see, newest first unless another order is asked.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, pr page.Request) (page.Result[Alert], error) {
+	if pr.Sort == "" {
+		pr.Sort, pr.Desc = "last_seen", true
+	}
+	f.Clearance = p.Clearance()
 	pr, err := pr.Normalize(Sorts)
 	if err != nil {
 		return page.Result[Alert]{}, err

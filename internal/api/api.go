@@ -6,10 +6,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/khien-cert/khien/internal/alert"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/httpx"
+	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
 )
 
@@ -18,18 +21,24 @@ type Deps struct {
 	Auth   *auth.Service
 	Org    *org.Service
 	Audit  *audit.Service
+	Ingest *ingest.Service // sensors
+	Alerts *alert.Service
+	Intel  *intel.Service
 	Logger *slog.Logger
 }
 
 // API is the REST API v1. It holds no state of its own besides the OpenAPI
 // document converted at start-up.
 type API struct {
-	auth  *auth.Service
-	org   *org.Service
-	audit *audit.Service
-	log   *slog.Logger
-	fail  httpx.ErrorWriter
-	spec  []byte // the OpenAPI document as JSON
+	auth   *auth.Service
+	org    *org.Service
+	audit  *audit.Service
+	ingest *ingest.Service
+	alerts *alert.Service
+	intel  *intel.Service
+	log    *slog.Logger
+	fail   httpx.ErrorWriter
+	spec   []byte // the OpenAPI document as JSON
 	// specErr is why the document could not be converted; the test suite
 	// keeps it nil, and openapi.json answers 500 if it ever is not.
 	specErr error
@@ -37,7 +46,7 @@ type API struct {
 
 // New returns the API over d's services.
 func New(d Deps) *API {
-	a := &API{auth: d.Auth, org: d.Org, audit: d.Audit, log: d.Logger}
+	a := &API{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel, log: d.Logger}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -6,7 +6,9 @@ type Route struct {
 	Path   string // a net/http pattern path such as "/api/v1/orgs/{id}"
 	// Tenant names the kind of tenant-owned object the path's parameters
 	// point at ("org", "contact", "system", "resource", "software", "user",
-	// "membership", "token"), "" when the path names none. Tests call every
+	// "membership", "token", "sensor", "alert"), "" when the path names
+	// none (threat-intel feeds are national data, gated by permission and
+	// TLP rather than by tenant). Tests call every
 	// tenant route with another tenant's object and expect 404.
 	Tenant string
 	Query  []string // the query parameters it takes; any other answers 400
@@ -72,5 +74,26 @@ func (a *API) routes() []Route {
 
 		{Method: "GET", Path: v + "/audit", Query: paged("actor", "action", "target_type", "target_id", "org", "from", "to"), h: a.listAudit},
 		{Method: "POST", Path: v + "/audit/verify", h: a.verifyAudit},
+
+		{Method: "GET", Path: v + "/orgs/{org}/sensors", Tenant: "org", Query: paged("silent"), h: a.listSensors},
+		{Method: "POST", Path: v + "/orgs/{org}/sensors", Tenant: "org", h: a.registerSensor},
+		{Method: "GET", Path: v + "/sensors/{id}", Tenant: "sensor", h: a.getSensor},
+		{Method: "PATCH", Path: v + "/sensors/{id}", Tenant: "sensor", h: a.updateSensor},
+		{Method: "POST", Path: v + "/sensors/{id}/rotate-token", Tenant: "sensor", h: a.rotateSensorToken},
+		{Method: "GET", Path: v + "/sensors/{id}/health", Tenant: "sensor", h: a.sensorHealth},
+
+		{Method: "GET", Path: v + "/alerts", Query: paged("state", "kind", "org", "q"), h: a.listAlerts},
+		{Method: "GET", Path: v + "/alerts/{id}", Tenant: "alert", h: a.getAlert},
+		{Method: "POST", Path: v + "/alerts/{id}/acknowledge", Tenant: "alert", h: a.acknowledgeAlert},
+		{Method: "POST", Path: v + "/alerts/{id}/close", Tenant: "alert", h: a.closeAlert},
+		{Method: "POST", Path: v + "/alerts/{id}/false-positive", Tenant: "alert", h: a.falsePositive},
+		{Method: "POST", Path: v + "/alerts/{id}/escalate", Tenant: "alert", h: a.escalateAlert},
+
+		{Method: "GET", Path: v + "/intel/feeds", h: a.listFeeds},
+		{Method: "POST", Path: v + "/intel/feeds", h: a.createFeed},
+		{Method: "GET", Path: v + "/intel/feeds/{id}", h: a.getFeed},
+		{Method: "PATCH", Path: v + "/intel/feeds/{id}", h: a.updateFeed},
+		{Method: "POST", Path: v + "/intel/feeds/{id}/import", Query: []string{"name"}, h: a.importFeed},
+		{Method: "GET", Path: v + "/intel/indicators", Query: paged("type", "feed", "q"), h: a.listIndicators},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/khien-cert/khien/internal/apptest"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // tenantFixtures make one object of each tenant kind in organisation B and
@@ -49,6 +50,12 @@ var tenantFixtures = map[string]func(t *testing.T, env *apptest.Env) vars{
 		ts, err := env.App.Auth.ListTokens(t.Context(), auth.System(), env.Users[adminB].ID)
 		must(t, err)
 		return vars{"id": ts[0].ID}
+	},
+	"sensor": func(t *testing.T, env *apptest.Env) vars {
+		return vars{"id": sensorIn(t, env, env.OrgB.ID, "Suricata B").ID}
+	},
+	"alert": func(t *testing.T, env *apptest.Env) vars {
+		return vars{"id": alertOn(t, env, "203.0.113.66", tlp.Amber, env.OrgB.ID).ID}
 	},
 }
 

@@ -15,7 +15,8 @@ func TestUserScenarios(t *testing.T) {
 		newUser := map[string]any{"email": "new@b.example.vn", "name": "Người mới", "role": "constituent-analyst",
 			"password": "a long enough passphrase", "orgs": []string{"{orgB}"}}
 		run(t, env, baseVars(env), []scenario{
-			{name: "me", as: analystA, method: "GET", path: "/api/v1/me", status: 200, check: mePerms(auth.PermOrgRead, auth.PermSystemWrite, auth.PermResourceClaim, auth.PermInventoryWrite)},
+			{name: "me", as: analystA, method: "GET", path: "/api/v1/me", status: 200, check: mePerms(auth.PermOrgRead, auth.PermSystemWrite, auth.PermResourceClaim, auth.PermInventoryWrite,
+				auth.PermIntelRead, auth.PermAlertRead, auth.PermAlertTriage)},
 			{name: "administrator lists everyone", as: admin, method: "GET", path: "/api/v1/users", status: 200, check: count(len(apptest.Personas))},
 			{name: "admin A sees only itself", as: adminA, method: "GET", path: "/api/v1/users", status: 200, check: count(1)},
 			{name: "filter by role", as: admin, method: "GET", path: "/api/v1/users?role=constituent-admin", status: 200, check: count(2)},

@@ -28,6 +28,7 @@ import (
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/store"
+	"github.com/khien-cert/khien/internal/web"
 )
 
 // App is a running Khiên: its stores, services and HTTP handler.
@@ -47,6 +48,7 @@ type App struct {
 
 	events jetstream.Consumer // the shared detection consumer; nil without the bus
 	syslog net.Listener       // the syslog listener; nil when not configured
+	ui     *web.Web           // the browser UI, whose live streams end at shutdown
 
 	handler http.Handler
 	now     func() time.Time
@@ -107,7 +109,10 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Metrics = newMetrics()
-	a.handler = a.routes()
+	if a.handler, err = a.routes(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -140,6 +145,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(a.ui.StopStreams)
 	var wg sync.WaitGroup
 	bg, stopBG := context.WithCancel(ctx)
 	defer func() { stopBG(); wg.Wait() }()

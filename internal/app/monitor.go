@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/khien-cert/khien/internal/alert"
 	"github.com/khien-cert/khien/internal/bus"
 	"github.com/khien-cert/khien/internal/detect"
@@ -218,6 +220,15 @@ type cancelCloser struct {
 }
 
 func (c cancelCloser) Close() error { err := c.ReadCloser.Close(); c.cancel(); return err }
+
+// EventConsumerInfo reports the detection consumer's backlog (for health
+// pages and benchmarks); an error when the process runs without the bus.
+func (a *App) EventConsumerInfo(ctx context.Context) (*jetstream.ConsumerInfo, error) {
+	if a.events == nil {
+		return nil, errs.New(errs.KindUnavailable, "bus.off", "this process runs without the event stream")
+	}
+	return a.events.Info(ctx)
+}
 
 // SyslogAddr is the syslog listener's bound address, "" when off.
 func (a *App) SyslogAddr() string {

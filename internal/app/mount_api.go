@@ -14,6 +14,9 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 		Auth:   a.Auth,
 		Org:    a.Org,
 		Audit:  audit.NewService(a.DB, a.Verifier),
+		Ingest: a.Ingest,
+		Alerts: a.Alerts,
+		Intel:  a.Intel,
 		Logger: a.Log.With("mux", "api"),
 	})
 	mux.Handle("/api/", v1.Handler())

@@ -8,26 +8,24 @@ import (
 )
 
 // mountWeb mounts the browser UI at "/": every path no other mux claims.
-//
-// The UI's templates and catalogues are embedded and tested, so web.New
-// fails only on a broken build; then every UI path answers 500 and the cause
-// is logged, while health checks and the API keep working.
-func (a *App) mountWeb(mux *http.ServeMux) {
+func (a *App) mountWeb(mux *http.ServeMux) error {
 	log := a.Log.With("mux", "web")
 	ui, err := web.New(web.Deps{
 		Auth:         a.Auth,
 		Org:          a.Org,
 		Audit:        audit.NewService(a.DB, a.Verifier),
+		Ingest:       a.Ingest,
+		Alerts:       a.Alerts,
+		Intel:        a.Intel,
 		Logger:       log,
 		CookieSecure: a.Config.CookieSecure,
 		Now:          a.now,
+		BaseURL:      a.Config.BaseURL,
 	})
 	if err != nil {
-		log.Error("web UI disabled", "err", err)
-		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "the web interface failed to start; see the server log", http.StatusInternalServerError)
-		}))
-		return
+		return err
 	}
+	a.ui = ui
 	mux.Handle("/", ui.Handler())
+	return nil
 }

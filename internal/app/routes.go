@@ -11,7 +11,7 @@ import (
 
 // routes mounts every mux: health and metrics here, the API under /api/,
 // the public portal and the browser UI (added by their packages).
-func (a *App) routes() http.Handler {
+func (a *App) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -20,8 +20,10 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	intake.NewHTTP(a.Ingest, a.Log).Routes(mux)
 	a.mountAPI(mux)
-	a.mountWeb(mux)
-	return httpx.Common(a.Log, a.Metrics.Observe, mux)
+	if err := a.mountWeb(mux); err != nil {
+		return nil, err
+	}
+	return httpx.Common(a.Log, a.Metrics.Observe, mux), nil
 }
 
 // ready answers 200 when the database and the bus answer, else 503.

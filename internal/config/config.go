@@ -217,6 +217,11 @@ func (c *Config) fill() {
 		c.BaseURL = "http://" + c.Listen
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if strings.HasPrefix(c.BaseURL, "http://") {
+		// Browsers keep Secure cookies only from secure origins: behind plain
+		// HTTP (a laptop demo) the session cookie cannot be Secure.
+		c.CookieSecure = false
+	}
 }
 
 // IsPostgres reports whether Database names a PostgreSQL server.

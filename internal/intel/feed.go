@@ -188,7 +188,25 @@ func (s *Service) Feeds(ctx context.Context, p auth.Principal) ([]Feed, error) {
 	if !p.Can(auth.PermIntelRead) {
 		return nil, errs.New(errs.KindForbidden, "intel.forbidden", "you may not read threat intel")
 	}
-	return s.d.Store.ListFeeds(ctx)
+	fs, err := s.d.Store.ListFeeds(ctx)
+	for i := range fs {
+		fs[i] = forReader(p, fs[i])
+	}
+	return fs, err
+}
+
+// forReader hides a feed's pull URL (which often embeds credentials) from
+// those who do not manage intel: they see only its host.
+func forReader(p auth.Principal, f Feed) Feed {
+	if f.URL == "" || manage(p) == nil {
+		return f
+	}
+	if u, err := url.Parse(f.URL); err == nil {
+		f.URL = u.Scheme + "://" + u.Host + "/…"
+	} else {
+		f.URL = "…"
+	}
+	return f
 }
 
 // Feed returns one feed.
@@ -196,7 +214,8 @@ func (s *Service) Feed(ctx context.Context, p auth.Principal, id string) (Feed, 
 	if !p.Can(auth.PermIntelRead) {
 		return Feed{}, errs.NotFound("feed.not_found")
 	}
-	return s.d.Store.GetFeed(ctx, id)
+	f, err := s.d.Store.GetFeed(ctx, id)
+	return forReader(p, f), err
 }
 
 // Indicators lists indicators p is cleared to see.

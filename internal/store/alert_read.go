@@ -77,11 +77,15 @@ func (db *DB) ListAlerts(ctx context.Context, scope auth.Scope, f alert.Filter, 
 		where += " AND EXISTS (SELECT 1 FROM alert_orgs fo WHERE fo.alert_id = a.id AND fo.org_id = " + a.add(f.OrgID) + ")"
 	}
 	if f.Query != "" {
+		// Only alerts whose details the viewer may see are searchable: a
+		// search must not reveal that a restricted value matched.
 		q := "%" + likeEscape(lower(f.Query)) + "%"
-		where += " AND (LOWER(a.title) LIKE " + a.add(q) + " ESCAPE '\\' OR a.matched_value LIKE " + a.add(q) + " ESCAPE '\\')"
-	}
-	if pr.Sort == "last_seen" && pr.Cursor == "" && !pr.Desc {
-		pr.Desc = true // newest first unless asked otherwise
+		levels := tlpAtMost(f.Clearance)
+		if len(levels) == 0 {
+			levels = []string{""} // a viewer without clearance finds nothing
+		}
+		where += " AND a.tlp IN " + a.in(levels) + " AND (LOWER(a.title) LIKE " + a.add(q) +
+			" ESCAPE '\\' OR a.matched_value LIKE " + a.add(q) + " ESCAPE '\\')"
 	}
 	cond, order, err := a.keyset(alertSort, "a.id", pr)
 	if err != nil {

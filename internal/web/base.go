@@ -50,6 +50,7 @@ func navFor(p auth.Principal) []NavItem {
 	if p.Can(auth.PermResourceApprove) {
 		nav = append(nav, NavItem{ID: "queue", Key: "nav.queue", Href: "/resources/queue"})
 	}
+	nav = append(nav, monitoringNav(p)...)
 	if p.Can(auth.PermUserManage) {
 		nav = append(nav, NavItem{ID: "users", Key: "nav.users", Href: "/users"})
 	}
@@ -60,9 +61,24 @@ func navFor(p auth.Principal) []NavItem {
 	return append(nav, comingNav...)
 }
 
+// monitoringNav lists the monitoring pages p may use: alerts, sensors (read
+// with the registry) and threat intel.
+func monitoringNav(p auth.Principal) []NavItem {
+	var nav []NavItem
+	if p.Can(auth.PermAlertRead) {
+		nav = append(nav, NavItem{ID: "alerts", Key: "nav.alerts", Href: "/alerts"})
+	}
+	if p.Can(auth.PermOrgRead) {
+		nav = append(nav, NavItem{ID: "sensors", Key: "nav.sensors", Href: "/sensors"})
+	}
+	if p.Can(auth.PermIntelRead) {
+		nav = append(nav, NavItem{ID: "intel", Key: "nav.intel", Href: "/intel"})
+	}
+	return nav
+}
+
 // comingNav are the capabilities of the platform not built yet.
 var comingNav = []NavItem{
-	{ID: "monitoring", Key: "nav.monitoring", Coming: true},
 	{ID: "incidents", Key: "nav.incidents", Coming: true},
 	{ID: "advisories", Key: "nav.advisories", Coming: true},
 	{ID: "evidence", Key: "nav.evidence", Coming: true},

@@ -8,24 +8,28 @@ import (
 	"github.com/khien-cert/khien/internal/page"
 )
 
-// dashboardView is the home page: registry counts now, the capabilities to
-// come as placeholders (no made-up figures).
+// dashboardView is the home page: registry and monitoring counts now, the
+// capabilities to come as placeholders (no made-up figures).
 type dashboardView struct {
 	Base
 	Orgs, Systems, Pending Count
 	CanApprove             bool
 	Own                    []org.Org // a constituent's organisations
 	Coming                 []NavItem
+	Monitoring             monitoringCounts
 }
 
 func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request, s *session) error {
 	ctx, p := r.Context(), s.P
 	v := dashboardView{Base: w.newBase(rw, r, s, "dashboard", "dashboard.title"),
 		CanApprove: p.Can(auth.PermResourceApprove), Coming: comingNav}
+	var err error
+	if v.Monitoring, err = w.monitoringCounts(ctx, p); err != nil {
+		return err
+	}
 	if !p.Can(auth.PermOrgRead) {
 		return w.views.render(rw, r, http.StatusOK, "dashboard", &v)
 	}
-	var err error
 	if v.Orgs, err = countAll(func(pr page.Request) (page.Result[org.Org], error) {
 		return w.org.ListOrgs(ctx, p, org.OrgFilter{}, pr)
 	}); err != nil {

@@ -1,9 +1,11 @@
 // Package web is Khiên's server-rendered browser UI: html/template pages,
-// one small CSS file and no JavaScript, for coordinators and constituents on
+// small hand-written CSS, and JavaScript only where a page must change
+// without a reload (static/live.js inserts the alert rows the server renders
+// and streams over Server-Sent Events), for coordinators and constituents on
 // a laptop or a phone.
 //
 // The whole route surface is in routes.go. Pages are thin: they read a form,
-// call the domain services (auth, org, audit) with the session's principal
+// call the domain services (auth, org, audit, ingest, alert, intel) with the session's principal
 // and render a typed page struct; the services decide what the principal may
 // see and do.
 //

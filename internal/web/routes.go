@@ -7,20 +7,25 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zone database
 
+	"github.com/khien-cert/khien/internal/alert"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/httpx"
+	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
 )
 
 // CSP is the Content-Security-Policy of every UI response: no inline script
-// or style, nothing from elsewhere, no framing.
+// or style, nothing from elsewhere, no framing. connect-src 'self' lets the
+// alerts page's static script open its EventSource to /alerts/live.
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
-	"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+	"connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 // DisplayZone is the time zone pages show times in.
 const DisplayZone = "Asia/Ho_Chi_Minh"
@@ -30,9 +35,15 @@ type Deps struct {
 	Auth         *auth.Service
 	Org          *org.Service
 	Audit        *audit.Service
+	Ingest       *ingest.Service // sensors
+	Alerts       *alert.Service  // alerts and their live feed
+	Intel        *intel.Service  // threat-intel feeds and indicators
 	Logger       *slog.Logger
 	CookieSecure bool             // mark cookies Secure (false only for plain-HTTP tests)
 	Now          func() time.Time // clock; time.Now when nil
+	// BaseURL is the public URL sensors send to, shown in the sensor set-up
+	// command; the request's own scheme and host when empty.
+	BaseURL string
 }
 
 // Web is the browser UI.
@@ -40,19 +51,28 @@ type Web struct {
 	auth         *auth.Service
 	org          *org.Service
 	audit        *audit.Service
+	ingest       *ingest.Service
+	alerts       *alert.Service
+	intel        *intel.Service
 	log          *slog.Logger
 	cookieSecure bool
+	baseURL      string
 	now          func() time.Time
+	heartbeat    time.Duration // between keep-alive comments of the live alert stream
+	stop         chan struct{} // closed by StopStreams
+	stopOnce     sync.Once
 	views        *views
 	handler      http.Handler
 }
 
 // New parses the templates and catalogues and builds the UI's handler.
 func New(d Deps) (*Web, error) {
-	if d.Auth == nil || d.Org == nil || d.Audit == nil {
-		return nil, errors.New("web: Auth, Org and Audit are required")
+	if d.Auth == nil || d.Org == nil || d.Audit == nil || d.Ingest == nil || d.Alerts == nil || d.Intel == nil {
+		return nil, errors.New("web: Auth, Org, Audit, Ingest, Alerts and Intel are required")
 	}
-	w := &Web{auth: d.Auth, org: d.Org, audit: d.Audit, log: d.Logger, cookieSecure: d.CookieSecure, now: d.Now}
+	w := &Web{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel,
+		log: d.Logger, cookieSecure: d.CookieSecure, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now,
+		heartbeat: liveHeartbeat, stop: make(chan struct{})}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -144,6 +164,31 @@ func (w *Web) routes() http.Handler {
 
 	mux.Handle("GET /audit", w.user(w.auditList))
 	mux.Handle("GET /audit/verify", w.user(w.auditVerify))
+
+	mux.Handle("GET /sensors", w.user(w.sensorList))
+	mux.Handle("GET /sensors/new", w.user(w.sensorNew))
+	mux.Handle("POST /sensors", w.user(w.sensorCreate))
+	mux.Handle("GET /sensors/{id}", w.user(w.sensorShow))
+	mux.Handle("POST /sensors/{id}/rotate-token", w.user(w.sensorRotate))
+	mux.Handle("POST /sensors/{id}/disable", w.user(w.sensorDisable))
+	mux.Handle("POST /sensors/{id}/enable", w.user(w.sensorEnable))
+
+	mux.Handle("GET /alerts", w.user(w.alertList))
+	mux.Handle("GET /alerts/live", w.user(w.alertLive))
+	mux.Handle("GET /alerts/{id}", w.user(w.alertShow))
+	mux.Handle("POST /alerts/{id}/acknowledge", w.user(w.alertAcknowledge))
+	mux.Handle("POST /alerts/{id}/close", w.user(w.alertClose))
+	mux.Handle("POST /alerts/{id}/false-positive", w.user(w.alertFalsePositive))
+	mux.Handle("POST /alerts/{id}/escalate", w.user(w.alertEscalate))
+
+	mux.Handle("GET /intel", w.user(w.feedList))
+	mux.Handle("GET /intel/feeds/new", w.user(w.feedNew))
+	mux.Handle("POST /intel/feeds", w.user(w.feedCreate))
+	mux.Handle("GET /intel/feeds/{id}", w.user(w.feedShow))
+	mux.Handle("GET /intel/feeds/{id}/edit", w.user(w.feedEdit))
+	mux.Handle("POST /intel/feeds/{id}", w.user(w.feedUpdate))
+	mux.Handle("POST /intel/feeds/{id}/import", w.user(w.feedImport))
+	mux.Handle("GET /intel/indicators", w.user(w.indicatorList))
 
 	mux.Handle("/", http.HandlerFunc(w.notFound))
 	return mux

@@ -37,7 +37,7 @@ type server struct {
 	token          string
 }
 
-func start(t *testing.T, e storetest.Engine) *server {
+func start(t testing.TB, e storetest.Engine) *server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir, cfg.Database, cfg.Listen, cfg.SyslogListen = t.TempDir(), e.DSN(t), "127.0.0.1:0", "127.0.0.1:0"

@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/khien-cert/khien/internal/alert"
+	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/detect"
+	"github.com/khien-cert/khien/internal/detect/gen"
+	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intel"
+	"github.com/khien-cert/khien/internal/store/storetest"
+	"github.com/khien-cert/khien/internal/tlp"
+)
+
+const benchSeed = 42
+
+// pipeline is a server primed for the end-to-end benchmark: 1M indicators
+// in the engine and a sensor.
+type pipeline struct {
+	*server
+	token string
+}
+
+func newPipeline(b *testing.B) *pipeline {
+	b.Helper()
+	s := start(b, storetest.Engines(b)[0])
+	inds := gen.Indicators(1_000_000, benchSeed)
+	for i := 1; i <= 250; i++ { // the latency probes' indicators, absent from the generated traffic
+		inds = append(inds, intel.Indicator{Type: intel.TypeIPv4, Value: fmt.Sprintf("203.0.113.%d", i), TLP: tlp.Green, Confidence: 90, Source: "probe"})
+	}
+	ix, _ := detect.Build(inds, time.Now())
+	s.app.Engine.SetIndicators(ix)
+	_, token, err := s.app.Ingest.Register(b.Context(), auth.System(), ingest.Sensor{OrgID: s.sensorOrg.ID, Name: "bench", Kind: ingest.KindSuricata})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &pipeline{server: s, token: token}
+}
+
+// send posts one NDJSON batch and fails the benchmark on anything but 200.
+func (p *pipeline) send(b *testing.B, batch []byte) {
+	req, _ := http.NewRequest("POST", p.url+"/ingest/v1/events", bytes.NewReader(batch))
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Fatalf("ingest answered %d", resp.StatusCode)
+	}
+}
+
+// drained waits until the detection consumer has nothing pending.
+func (p *pipeline) drained(b *testing.B) {
+	for {
+		info, err := p.app.EventConsumerInfo(b.Context())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if info.NumPending == 0 && info.NumAckPending == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// batches cuts events into NDJSON batches of size.
+func batches(events []gen.Sample, size int) [][]byte {
+	var out [][]byte
+	for i := 0; i < len(events); i += size {
+		out = append(out, gen.NDJSON(events[i:min(i+size, len(events))]))
+	}
+	return out
+}
+
+// BenchmarkPipelineThroughput pushes EVE-like events (1% carrying an
+// indicator, 1M indicators loaded) through HTTP ingest, the JetStream
+// stream, detection and alert writes, and reports events/s end to end.
+func BenchmarkPipelineThroughput(b *testing.B) {
+	p := newPipeline(b)
+	const n, size, senders = 200_000, 2_000, 4
+	var round int
+	for b.Loop() {
+		b.StopTimer()
+		events := gen.Events(n, benchSeed+uint64(round), 0.01)
+		round++
+		work := batches(events, size)
+		b.StartTimer()
+		start := time.Now()
+		var wg sync.WaitGroup
+		next := make(chan []byte)
+		for range senders {
+			wg.Go(func() {
+				for batch := range next {
+					p.send(b, batch)
+				}
+			})
+		}
+		for _, w := range work {
+			next <- w
+		}
+		close(next)
+		wg.Wait()
+		p.drained(b)
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
+	}
+}
+
+// BenchmarkPipelineLatency loads the pipeline at a fixed rate and measures,
+// for probe events that each carry a fresh indicator, the time from the
+// start of their HTTP POST to the alert reaching the live feed.
+func BenchmarkPipelineLatency(b *testing.B) {
+	rate := 20_000.0 // events/s offered; set near half of the measured throughput
+	if r := benchRate(); r > 0 {
+		rate = r
+	}
+	p := newPipeline(b)
+	for b.Loop() {
+		lat := p.measureLatency(b, rate, 5*time.Second)
+		slices.Sort(lat)
+		if len(lat) == 0 {
+			b.Fatal("no probe alert arrived")
+		}
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(rate, "offered-events/s")
+	}
+}
+
+// measureLatency offers background load at rate for d, with one probe event
+// per 100 ms batch, and returns each probe's ingest→alert latency.
+func (p *pipeline) measureLatency(b *testing.B, rate float64, d time.Duration) []time.Duration {
+	sub := p.app.Alerts.Broker().Subscribe()
+	defer p.app.Alerts.Broker().Unsubscribe(sub)
+	sent := map[string]time.Time{}
+	var mu sync.Mutex
+	var lat []time.Duration
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case a := <-sub.C:
+				mu.Lock()
+				if t0, ok := sent[a.Value]; ok && a.Kind == alert.KindIndicator {
+					lat = append(lat, time.Since(t0))
+					delete(sent, a.Value)
+				}
+				mu.Unlock()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	perBatch := int(rate / 10)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for i, end := 0, time.Now().Add(d); time.Now().Before(end); i++ {
+		<-tick.C
+		events := gen.Events(perBatch, benchSeed+1000+uint64(i), 0)
+		probe := fmt.Sprintf("203.0.113.%d", 1+i%250) // not in the generated sets
+		line := eve(i, probe)
+		body := append(gen.NDJSON(events), []byte(line+"\n")...)
+		mu.Lock()
+		sent[probe] = time.Now()
+		mu.Unlock()
+		p.send(b, body)
+	}
+	time.Sleep(2 * time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(lat)
+}
+
+// benchRate is the offered load of the latency benchmark, from
+// KHIEN_BENCH_RATE (events/s); 0 when unset.
+func benchRate() float64 {
+	var r float64
+	fmt.Sscan(os.Getenv("KHIEN_BENCH_RATE"), &r)
+	return r
+}
