@@ -22,6 +22,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// MaxPendingPublishes bounds unconfirmed asynchronous publishes per process.
+const MaxPendingPublishes = 16384
+
 // Options configure Open.
 type Options struct {
 	URL     string // empty: embedded server
@@ -60,7 +63,7 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		return nil, fmt.Errorf("bus: connect: %w", err)
 	}
 	b.Conn = nc
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(MaxPendingPublishes))
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("bus: jetstream: %w", err)

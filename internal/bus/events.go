@@ -59,11 +59,17 @@ type EventPublisher struct{ js jetstream.JetStream }
 // NewEventPublisher returns a publisher on b.
 func (b *Bus) NewEventPublisher() *EventPublisher { return &EventPublisher{js: b.JS} }
 
+// publishWindow bounds the unconfirmed publishes of one batch; with the
+// ingest's bound on concurrent batches it keeps the process's pending
+// publishes under MaxPendingPublishes.
+const publishWindow = 512
+
 // Publish stores every event and returns only when all are acknowledged by
-// the stream (synced to disk by the embedded server). A full stream answers
-// errs.KindRateLimited; other failures errs.KindUnavailable.
+// the stream (synced to disk by the embedded server). It publishes in windows
+// of publishWindow messages, waiting for each window's acknowledgements. A
+// full stream answers errs.KindRateLimited; other failures errs.KindUnavailable.
 func (p *EventPublisher) Publish(ctx context.Context, evs []event.Event) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(evs))
+	futures := make([]jetstream.PubAckFuture, 0, min(len(evs), publishWindow))
 	for i := range evs {
 		data, err := json.Marshal(&evs[i])
 		if err != nil {
@@ -73,8 +79,18 @@ func (p *EventPublisher) Publish(ctx context.Context, evs []event.Event) error {
 		if err != nil {
 			return publishErr(err)
 		}
-		futures = append(futures, f)
+		if futures = append(futures, f); len(futures) == publishWindow {
+			if err := confirm(ctx, futures); err != nil {
+				return err
+			}
+			futures = futures[:0]
+		}
 	}
+	return confirm(ctx, futures)
+}
+
+// confirm waits for every future's acknowledgement.
+func confirm(ctx context.Context, futures []jetstream.PubAckFuture) error {
 	for _, f := range futures {
 		select {
 		case <-f.Ok():
