@@ -112,7 +112,8 @@ func (a *App) rebuildIndicators(ctx context.Context) {
 func (a *App) background(ctx context.Context, run func(func())) {
 	if a.events != nil {
 		for range max(1, runtime.GOMAXPROCS(0)) {
-			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts, Log: a.Log}
+			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts,
+				Decode: bus.DecodeChunk, Log: a.Log}
 			run(func() { w.Run(ctx) })
 		}
 	}

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -10,7 +9,7 @@ import (
 	"github.com/khien-cert/khien/internal/event"
 )
 
-// Message is one event delivered by the stream.
+// Message is one chunk of events delivered by the stream.
 type Message interface {
 	Data() []byte
 	Ack() error
@@ -36,6 +35,7 @@ type Worker struct {
 	Engine *Engine
 	Source Source
 	Alerts Recorder
+	Decode func(data []byte, fn func(*event.Event)) error // a message's events (bus.DecodeChunk)
 	Log    *slog.Logger
 	Batch  int           // messages per fetch (default 256)
 	Wait   time.Duration // longest wait for a batch (default 1s)
@@ -74,14 +74,12 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) process(ctx context.Context, msgs []Message) error {
 	var hits []alert.Hit
 	for _, m := range msgs {
-		var ev event.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+		err := w.Decode(m.Data(), func(ev *event.Event) { hits = append(hits, w.Engine.Hits(ev)...) })
+		if err != nil {
 			// Ingest only publishes events it encoded; a message that does not
 			// decode will never decode. Acknowledge it so it cannot block the stream.
-			w.Log.Error("undecodable event on the stream dropped", "err", err)
-			continue
+			w.Log.Error("undecodable events on the stream dropped", "err", err)
 		}
-		hits = append(hits, w.Engine.Hits(&ev)...)
 	}
 	if _, err := w.Alerts.Record(ctx, hits); err != nil {
 		for _, m := range msgs {
