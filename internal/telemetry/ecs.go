@@ -9,8 +9,10 @@ import (
 // mapECS fills an Event from an Elastic Common Schema document (Filebeat,
 // Elastic Agent, Logstash pipelines).
 //
-// Kind is event.category (its first value), else event.kind. Keys may be
-// nested objects or already dotted; flattening makes both "source.ip".
+// Kind is the Sigma log category that event.category and event.type name
+// (process + start → process_creation, network → network_connection …, see
+// ecsKind), else the first category, else event.kind. Keys may be nested
+// objects or already dotted; flattening makes both "source.ip".
 func mapECS(ev *event.Event, f fields) error {
 	ts := f["@timestamp"]
 	t, ok := parseTimestamp(ts)
@@ -18,11 +20,7 @@ func mapECS(ev *event.Event, f fields) error {
 		return errTimestamp(event.FormatECS, "@timestamp", ts)
 	}
 	ev.Time = t
-	if cats := f.list("event.category"); len(cats) > 0 {
-		ev.Kind = cats[0]
-	} else {
-		ev.Kind = f["event.kind"]
-	}
+	ev.Kind = ecsKind(f.list("event.category"), f.list("event.type"), f["event.kind"])
 	ev.Device = f.first("host.name", "observer.hostname", "agent.hostname", "host.hostname")
 	ev.SrcIP = parseAddr(f.first("source.ip", "client.ip"))
 	ev.SrcPort = parsePort(f.first("source.port", "client.port"))
@@ -81,4 +79,40 @@ func ecsURL(f fields) string {
 	}
 	port := parsePort(f["url.port"])
 	return webURL(domain, target, port, lower(f["url.scheme"]))
+}
+
+// ecsKind maps ECS categorisation onto the Sigma log categories rules are
+// written for, so the same rules run on ECS data as on Sysmon.
+func ecsKind(cats, types []string, kind string) string {
+	has := func(list []string, v string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(cats, "process") && has(types, "start"):
+		return "process_creation"
+	case has(cats, "process") && has(types, "end"):
+		return "process_termination"
+	case has(cats, "dns"):
+		return "dns_query"
+	case has(cats, "network"):
+		return "network_connection"
+	case has(cats, "file") && has(types, "deletion"):
+		return "file_delete"
+	case has(cats, "file"):
+		return "file_event"
+	case has(cats, "registry"):
+		return "registry_event"
+	case has(cats, "driver"):
+		return "driver_load"
+	case has(cats, "library"):
+		return "image_load"
+	case len(cats) > 0:
+		return cats[0]
+	}
+	return kind
 }

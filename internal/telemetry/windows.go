@@ -142,7 +142,7 @@ var sysmonKinds = map[string]string{
 	"9": "raw_access_thread", "10": "process_access", "11": "file_event", "13": "registry_set",
 	"14": "registry_rename", "15": "create_stream_hash", "16": "sysmon_status", "17": "pipe_created",
 	"18": "pipe_created", "19": "wmi_event", "20": "wmi_event", "21": "wmi_event", "22": "dns_query",
-	"23": "file_delete", "24": "clipboard_change", "25": "process_tampering", "26": "file_delete_detected",
+	"23": "file_delete", "24": "clipboard_capture", "25": "process_tampering", "26": "file_delete_detected",
 	"27": "file_block_executable", "28": "file_block_shredding", "29": "file_executable_detected",
 	"255": "sysmon_error",
 }
