@@ -46,7 +46,8 @@ func serve(e env, args []string) error {
 // with a random password, shown once. It returns the log-in text to print.
 func prepare(ctx context.Context, a *app.App, cfg config.Config) (string, error) {
 	if cfg.Demo {
-		if err := demo.Seed(ctx, demo.Deps{Org: a.Org, Auth: a.Auth}); err != nil {
+		res, err := demo.Seed(ctx, demo.Deps{Org: a.Org, Auth: a.Auth, Ingest: a.Ingest, Intel: a.Intel})
+		if err != nil {
 			return "", err
 		}
 		var b strings.Builder
@@ -55,6 +56,11 @@ func prepare(ctx context.Context, a *app.App, cfg config.Config) (string, error)
 		fmt.Fprintln(&b, "Other demo accounts, same password:")
 		for _, acc := range demo.Accounts[1:] {
 			fmt.Fprintf(&b, "  %-30s %-20s %s\n", acc.Email, acc.Role, acc.Org)
+		}
+		if res.SensorToken != "" {
+			fmt.Fprintf(&b, "Demo sensor token (shown once): %s\n", res.SensorToken)
+			fmt.Fprintf(&b, "Try: echo '{\"timestamp\":\"2026-11-21T08:00:00+0700\",\"event_type\":\"flow\",\"src_ip\":\"198.51.100.130\",\"dest_ip\":\"203.0.113.66\",\"proto\":\"TCP\"}' | curl -sS -H 'Authorization: Bearer %s' --data-binary @- %s/ingest/v1/events\n",
+				res.SensorToken, cfg.BaseURL)
 		}
 		return b.String(), nil
 	}

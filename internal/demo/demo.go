@@ -12,10 +12,14 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/ingest"
+	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // Password is every demo user's password. Demo data is for trying Khiên
@@ -43,8 +47,15 @@ var Accounts = []Account{
 
 // Deps are the services the seeder uses.
 type Deps struct {
-	Org  *org.Service
-	Auth *auth.Service
+	Org    *org.Service
+	Auth   *auth.Service
+	Ingest *ingest.Service
+	Intel  *intel.Service
+}
+
+// Seeded data a person trying the demo needs once: the demo sensor's token.
+type Result struct {
+	SensorToken string // empty when the demo was loaded before
 }
 
 type orgSeed struct {
@@ -116,9 +127,9 @@ func Seeded(ctx context.Context, d Deps) (bool, error) {
 }
 
 // Seed loads the demo data unless it is present.
-func Seed(ctx context.Context, d Deps) error {
+func Seed(ctx context.Context, d Deps) (Result, error) {
 	if ok, err := Seeded(ctx, d); ok || err != nil {
-		return err
+		return Result{}, err
 	}
 	sys := auth.System()
 	ids := map[string]string{}
@@ -127,12 +138,12 @@ func Seed(ctx context.Context, d Deps) error {
 		o.ParentID = ids[s.parent]
 		created, err := d.Org.CreateOrg(ctx, sys, o)
 		if err != nil {
-			return fmt.Errorf("demo org %s: %w", o.Slug, err)
+			return Result{}, fmt.Errorf("demo org %s: %w", o.Slug, err)
 		}
 		ids[o.Slug] = created.ID
 	}
 	if err := seedRegistry(ctx, d, sys, ids); err != nil {
-		return err
+		return Result{}, err
 	}
 	for _, a := range Accounts {
 		n := auth.NewUser{Email: a.Email, Role: a.Role, Password: Password, Name: roleName(a.Role)}
@@ -140,10 +151,28 @@ func Seed(ctx context.Context, d Deps) error {
 			n.Orgs = []string{ids[a.Org]}
 		}
 		if _, err := d.Auth.CreateUser(ctx, sys, n); err != nil {
-			return fmt.Errorf("demo user %s: %w", a.Email, err)
+			return Result{}, fmt.Errorf("demo user %s: %w", a.Email, err)
 		}
 	}
-	return nil
+	return seedMonitoring(ctx, d, sys, ids)
+}
+
+// seedMonitoring registers a sensor for the bank and a small indicator feed
+// (documentation addresses and reserved .example names only).
+func seedMonitoring(ctx context.Context, d Deps, sys auth.Principal, ids map[string]string) (Result, error) {
+	_, token, err := d.Ingest.Register(ctx, sys, ingest.Sensor{OrgID: ids["demo-bank"], Name: "suricata-hq", Kind: ingest.KindSuricata})
+	if err != nil {
+		return Result{}, fmt.Errorf("demo sensor: %w", err)
+	}
+	f, err := d.Intel.CreateFeed(ctx, sys, intel.Feed{Name: "Demo C2 list", Format: intel.FormatList, TLP: tlp.Amber, Confidence: 85})
+	if err != nil {
+		return Result{}, fmt.Errorf("demo feed: %w", err)
+	}
+	list := "203.0.113.66\n203.0.113.67\nc2.evil.example\nhttp://phish.evil.example/login\n"
+	if _, err := d.Intel.Import(ctx, sys, f.ID, "demo-c2.txt", strings.NewReader(list), false); err != nil {
+		return Result{}, fmt.Errorf("demo indicators: %w", err)
+	}
+	return Result{SensorToken: token}, nil
 }
 
 func seedRegistry(ctx context.Context, d Deps, sys auth.Principal, ids map[string]string) error {
