@@ -24,6 +24,7 @@ import (
 	"github.com/khien-cert/khien/internal/bus"
 	"github.com/khien-cert/khien/internal/config"
 	"github.com/khien-cert/khien/internal/detect"
+	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
@@ -45,6 +46,7 @@ type App struct {
 	Alerts   *alert.Service
 	Intel    *intel.Service
 	Engine   *detect.Engine
+	Evidence *evidence.Service
 
 	events jetstream.Consumer // the shared detection consumer; nil without the bus
 	syslog net.Listener       // the syslog listener; nil when not configured
@@ -108,6 +110,10 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	if a.Evidence, err = evidence.Open(root, evidence.Deps{Store: a.DB, Now: a.now, Logger: a.Log}); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Metrics = newMetrics()
 	if a.handler, err = a.routes(); err != nil {
 		a.Close()
@@ -126,6 +132,9 @@ func (a *App) Close() error {
 	}
 	if a.Bus != nil {
 		a.Bus.Close()
+	}
+	if a.Evidence != nil {
+		a.Evidence.Close()
 	}
 	return a.DB.Close()
 }

@@ -65,13 +65,23 @@ const (
 	PermIntelManage     Permission = "intel:manage"     // feeds, imports, indicators
 	PermAlertRead       Permission = "alert:read"       // see alerts concerning an organisation
 	PermAlertTriage     Permission = "alert:triage"     // acknowledge, false positive, escalate
+	// Evidence: reach says on which organisations' cases; seeing a case's
+	// evidence also needs an assignment to the case (see package evidence).
+	PermEvidenceRead    Permission = "evidence:read"    // see assigned cases' evidence and custody
+	PermEvidenceWrite   Permission = "evidence:write"   // add items, record custody, transfer, export
+	PermEvidenceAssign  Permission = "evidence:assign"  // open cases and assign investigators to them
+	PermEvidenceDispose Permission = "evidence:dispose" // release legal holds, set retention, destroy
+	// Public portal: the scam-report review queue is national.
+	PermPortalReview Permission = "portal:review" // work the review queue: read reports, confirm, reject, renew
+	PermPortalAppeal Permission = "portal:appeal" // decide appeals against listed entries
 )
 
 // AllPermissions lists every permission.
 var AllPermissions = []Permission{PermOrgRead, PermOrgCreate, PermOrgUpdate, PermContactWrite,
 	PermSystemWrite, PermResourceClaim, PermResourceApprove, PermInventoryWrite,
 	PermUserManage, PermTokenManage, PermAuditRead, PermSensorManage, PermIntelRead, PermIntelManage,
-	PermAlertRead, PermAlertTriage}
+	PermAlertRead, PermAlertTriage, PermEvidenceRead, PermEvidenceWrite, PermEvidenceAssign, PermEvidenceDispose,
+	PermPortalReview, PermPortalAppeal}
 
 // reach says, for one role and permission, whether it applies to every
 // organisation (all) or only to the principal's own (own).
@@ -90,12 +100,16 @@ var policy = map[Role]map[Permission]reach{
 		PermSystemWrite: all, PermResourceClaim: all, PermResourceApprove: all,
 		PermInventoryWrite: all, PermUserManage: all, PermTokenManage: all, PermAuditRead: all,
 		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
+		PermEvidenceAssign: all, // staffs cases, never sees evidence
+		PermPortalReview:   all, PermPortalAppeal: all,
 	},
 	RoleCoordinator: {
 		PermOrgRead: all, PermOrgCreate: all, PermOrgUpdate: all, PermContactWrite: all,
 		PermSystemWrite: all, PermResourceClaim: all, PermResourceApprove: all,
 		PermInventoryWrite: all, PermAuditRead: all,
 		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
+		PermEvidenceRead: all, PermEvidenceWrite: all, PermEvidenceAssign: all, PermEvidenceDispose: all,
+		PermPortalReview: all, PermPortalAppeal: all,
 	},
 	RoleConstituentAdmin: {
 		PermOrgRead: own, PermOrgUpdate: own, PermContactWrite: own, PermSystemWrite: own,
@@ -106,9 +120,10 @@ var policy = map[Role]map[Permission]reach{
 		PermOrgRead: own, PermSystemWrite: own, PermResourceClaim: own, PermInventoryWrite: own,
 		PermIntelRead: own, PermAlertRead: own, PermAlertTriage: own,
 	},
-	RoleResponder:    {PermOrgRead: own},
-	RoleInvestigator: {PermOrgRead: all, PermIntelRead: all, PermAlertRead: all},
-	RoleLeadership:   {PermOrgRead: all, PermAlertRead: all},
+	RoleResponder: {PermOrgRead: own},
+	RoleInvestigator: {PermOrgRead: all, PermIntelRead: all, PermAlertRead: all,
+		PermEvidenceRead: all, PermEvidenceWrite: all},
+	RoleLeadership: {PermOrgRead: all, PermAlertRead: all},
 }
 
 // Clearance is the highest TLP level a role may read by default.

@@ -48,6 +48,8 @@ func commands() map[string]command {
 		"detect":  {"run the detection engine over event files: detect --rules DIR --intel FILE EVENTS...", detectCmd},
 		"intel":   {"threat intel: intel import [--dry-run] FILE...", intelCmd},
 		"version": {"print the version", version},
+
+		"evidence": {"evidence vault: evidence verify [--key FILE] BUNDLE (offline)", evidenceCmd},
 	}
 }
 

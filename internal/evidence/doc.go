@@ -1,0 +1,54 @@
+// Package evidence is the evidence vault: cases, evidence items with their
+// content in a content-addressed blob store, the chain of custody of every
+// item, sealed export bundles and re-verification.
+//
+// # Who sees what
+//
+// Evidence is attached to a case: an opaque case ID owned by one
+// organisation. Issue 4's incidents become cases by opening a case with the
+// incident's ID and organisation (OpenCase is idempotent) and assigning the
+// mobilised people; nothing here needs to change for that.
+//
+// A user sees a case's evidence only when all of these hold: the policy
+// gives their role evidence:read on the case's organisation (investigators
+// and coordinators); they are assigned to the case (case_assignments) as
+// investigator or coordinator; and the item's TLP is within their clearance.
+// Anything else answers errs.NotFound, as if it did not exist. The store
+// applies these conditions in every query through a Viewer; there is no
+// unscoped read a handler can reach.
+//
+// Administrators (and coordinators) hold evidence:assign: they open cases and
+// assign staff. Administrators never see evidence: only users whose role is
+// investigator or coordinator can be assigned, so an administrator cannot
+// assign themselves. Releasing a legal hold, setting retention and
+// destroying need evidence:dispose (coordinators) as well as the assignment.
+// Responders' access to evidence shared with them is left for the incident
+// work (a case role beside investigator and coordinator).
+//
+// # Invariants
+//
+//   - An item row is written only after its blob is durable and its hashes
+//     are known from the bytes themselves, so no item claims a hash whose
+//     bytes the vault does not hold (a crash leaves at most an unclaimed blob
+//     or an upload session to resume). Content that fails the collector's
+//     hash is not stored at all.
+//   - Every change to an item, and every read of it (opening its record,
+//     downloading it, exporting it), is a custody event: numbered, chained by
+//     hash to the item's previous event, signed with the platform's custody
+//     key (keys/custody.key, separate from the audit key) and appended to the
+//     audit log in the same transaction, whose entry carries the event's
+//     hash. Listing a case's items is audited (one entry per list).
+//   - Events are appended with optimistic concurrency: a change is built from
+//     the item's last event and stored only if that is still the last event;
+//     otherwise it is rebuilt. Two events never share a number.
+//   - The current custodian (holder) alone hands an item over, seals,
+//     unseals, analyses, copies or returns it. A transfer is pending until
+//     the receiver confirms it; only then is the "transferred" event written
+//     and the holder changed.
+//   - Items enter on legal hold. A blob is deleted only by destruction, which
+//     needs the hold released and the retention date passed, and only once
+//     no other live item has the same content.
+//   - Re-verification re-hashes every live blob and checks every custody
+//     chain; a blob that no longer matches gets a "verification_failed"
+//     event on each item that has it.
+package evidence
