@@ -5,7 +5,7 @@ BENCH_OWNERSHIP_OUT ?= /tmp/bench-ownership.txt
 # benchstat gives a confidence interval from 6 samples up.
 BENCH_COUNT ?= 6
 
-.PHONY: run test bench bench-ownership bench-detect
+.PHONY: run test bench bench-ownership bench-detect bench-pipeline
 
 # run starts the platform with demo data (the README's run command).
 run:
@@ -16,7 +16,7 @@ test:
 	./scripts/test
 
 # bench runs every benchmark target.
-bench: bench-ownership bench-detect
+bench: bench-ownership bench-detect bench-pipeline
 
 # bench-ownership runs the ownership index benchmarks BENCH_COUNT times,
 # summarises them with benchstat, and prints the IPv4 look-up cost as a ratio to an
@@ -48,8 +48,10 @@ BENCH_DETECT_RE ?= ^Benchmark(Match1M|Match10M|MatchParallel1M|MatchHit1M|Build1
 # bench-detect runs the IoC matcher benchmarks (internal/detect) BENCH_COUNT
 # times and summarises them with benchstat, then times grep -F -f and (when
 # installed) rg -F -f over the same events with the 1M indicators' literal
-# values, and prints events/s per core of each beside the matcher's. The
-# 10M set needs about 5 GiB; rg needs about 11 GiB for a million patterns.
+# values, and prints events/s per core of each beside the matcher's. Their
+# output goes to a file: with output to /dev/null GNU grep stops at the first
+# match. The 10M set needs about 5 GiB; rg about 11 GiB for a million
+# patterns.
 bench-detect: SHELL := /bin/bash
 bench-detect: .SHELLFLAGS := -o pipefail -c
 bench-detect:
@@ -57,7 +59,7 @@ bench-detect:
 	go run $(BENCHSTAT) $(BENCH_DETECT_OUT)
 	go run ./internal/detect/cmd/genfiles -out $(BENCH_DETECT_DIR) -events $(BENCH_DETECT_EVENTS)
 	@cd $(BENCH_DETECT_DIR) && TIMEFORMAT=%R && \
-	  secs() { { time "$$@" > /dev/null 2>&1; } 2>&1; true; } && \
+	  secs() { { time "$$@" > counts.out 2>&1; } 2>&1; true; } && \
 	  echo "timing grep -F -f indicators.txt (set-up on an empty file, then $(BENCH_DETECT_EVENTS) events) …" && \
 	  g0=$$(secs grep -F -c -f indicators.txt empty.ndjson) && g=$$(secs grep -F -c -f indicators.txt events.ndjson) && \
 	  r0= && r= && if command -v rg > /dev/null; then \
@@ -84,3 +86,15 @@ bench-detect:
 	      if (m("BenchmarkDecodeEVE")) printf ", %.1fx decode-only", m1 / m("BenchmarkDecodeEVE"); \
 	      if (gs) printf ", %.0fx grep -F", m1 / gs; if (rs) printf ", %.0fx rg -F", m1 / rs; print "" }' \
 	  $(BENCH_DETECT_OUT)
+
+# bench-pipeline measures the whole monitoring path in one process: HTTP
+# ingest, the JetStream stream, detection against 1M indicators and alert
+# writes (SQLite). It prints end-to-end events/s, then offers half of that
+# rate and prints ingest-to-alert latency p50 and p99 for probe events.
+bench-pipeline: SHELL := /bin/bash
+bench-pipeline: .SHELLFLAGS := -o pipefail -c
+bench-pipeline:
+	go test -run '^$$' -bench 'PipelineThroughput' -benchtime 2x -timeout 30m ./tests/e2e/ | tee /tmp/bench-pipeline.txt
+	@rate=$$(awk '/^BenchmarkPipelineThroughput/ { for (i = 3; i < NF; i++) if ($$(i + 1) == "events/s") { s += $$i; n++ } } END { if (n) printf "%d", s / n / 2 }' /tmp/bench-pipeline.txt); \
+	  echo "offering half the measured maximum: $$rate events/s"; \
+	  KHIEN_BENCH_RATE=$$rate go test -run '^$$' -bench 'PipelineLatency' -benchtime 1x -timeout 30m ./tests/e2e/
