@@ -112,6 +112,10 @@ func View(p auth.Principal, a Alert, sensorOrg string) Alert {
 	return a
 }
 
+// SensorOrg is the organisation whose sensor saw the alert's event, "" for
+// none.
+func (a Alert) SensorOrg() string { return sensorOrg(a) }
+
 // sensorOrg is the organisation whose sensor saw the alert's event.
 func sensorOrg(a Alert) string {
 	for _, o := range a.Orgs {

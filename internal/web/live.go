@@ -64,16 +64,6 @@ func involves(a alert.Alert, orgID string) bool {
 	return false
 }
 
-// sensorOwner is the organisation whose sensor saw the alert's event.
-func sensorOwner(a alert.Alert) string {
-	for _, o := range a.Orgs {
-		if o.Reason == alert.ReasonSensorOwner {
-			return o.OrgID
-		}
-	}
-	return ""
-}
-
 // sse writes Server-Sent Events.
 type sse struct {
 	w  http.ResponseWriter
@@ -189,7 +179,7 @@ func (w *Web) forward(out sse, p auth.Principal, lang string, f liveFilter, orgs
 	if !alert.Visible(p, a) {
 		return nil
 	}
-	a = alert.View(p, a, sensorOwner(a))
+	a = alert.View(p, a, a.SensorOrg())
 	if !f.match(a) {
 		return out.event("remove", a.ID)
 	}
