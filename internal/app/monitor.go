@@ -113,7 +113,7 @@ func (a *App) background(ctx context.Context, run func(func())) {
 	if a.events != nil {
 		for range max(1, runtime.GOMAXPROCS(0)) {
 			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts,
-				Decode: bus.DecodeChunk, Log: a.Log}
+				Decode: a.decodeChunk, Log: a.Log}
 			run(func() { w.Run(ctx) })
 		}
 	}
@@ -125,10 +125,21 @@ func (a *App) background(ctx context.Context, run func(func())) {
 		})
 	}
 	run(func() { a.pullFeeds(ctx, time.Minute) })
+	a.portalBackground(ctx, run)
 	run(func() {
 		ingest.WatchSilence(ctx, a.DB, silenceSink{a.Alerts}, time.Minute, a.now,
 			func(err error) { a.Log.Error("sensor silence check failed", "err", err) })
 	})
+}
+
+// decodeChunk turns a stream message back into events, decoding its raw
+// records exactly as ingest did when it accepted them.
+func (a *App) decodeChunk(data []byte, fn func(*event.Event)) error {
+	skipped, err := ingest.Events(data, decoder{}, fn)
+	if skipped > 0 {
+		a.Log.Error("records that decoded at ingest no longer decode; skipped", "records", skipped)
+	}
+	return err
 }
 
 // decoder adapts internal/telemetry to ingest.Decoder.
@@ -165,7 +176,7 @@ func (s silenceSink) SensorRecovered(ctx context.Context, sn ingest.Sensor, now 
 // unavailable is the publisher when the process runs without the bus.
 type unavailable struct{}
 
-func (unavailable) Publish(context.Context, []event.Event) error {
+func (unavailable) Publish(context.Context, ingest.Batch) error {
 	return errs.New(errs.KindUnavailable, "ingest.no_stream", "this process does not run the event stream")
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/khien-cert/khien/internal/errs"
-	"github.com/khien-cert/khien/internal/event"
+	"github.com/khien-cert/khien/internal/ingest"
 )
 
 // An acknowledged message on a file-backed stream is there after a restart
@@ -64,9 +64,12 @@ func TestEventStreamBackpressureAndDedupe(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := b.NewEventPublisher()
-	ev := event.Event{ID: "e1", OrgID: "org", Format: event.FormatJSON, Fields: map[string]string{"pad": strings.Repeat("x", 300)}}
-	for range 3 { // the same ID three times: stored once
-		if err := p.Publish(ctx, []event.Event{ev}); err != nil {
+	batch := func(rec string) ingest.Batch {
+		return ingest.Batch{SensorID: "s", OrgID: "org", Received: time.Now(), Records: [][]byte{[]byte(rec)}}
+	}
+	pad := strings.Repeat("x", 300)
+	for range 3 { // the same record three times: stored once
+		if err := p.Publish(ctx, batch(`{"n":1,"pad":"`+pad+`"}`)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,8 +79,7 @@ func TestEventStreamBackpressureAndDedupe(t *testing.T) {
 	}
 	var full error
 	for i := range 100 {
-		ev.ID = fmt.Sprint("f", i)
-		if full = p.Publish(ctx, []event.Event{ev}); full != nil {
+		if full = p.Publish(ctx, batch(fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i+2, pad))); full != nil {
 			break
 		}
 	}

@@ -1,14 +1,9 @@
 package bus
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -16,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/khien-cert/khien/internal/errs"
-	"github.com/khien-cert/khien/internal/event"
+	"github.com/khien-cert/khien/internal/ingest"
 )
 
 // Stream and consumer names of the telemetry pipeline.
@@ -63,29 +58,23 @@ type EventPublisher struct{ js jetstream.JetStream }
 // NewEventPublisher returns a publisher on b.
 func (b *Bus) NewEventPublisher() *EventPublisher { return &EventPublisher{js: b.JS} }
 
-// ChunkSize is how many events travel in one stream message. The embedded
-// server syncs every message to disk before acknowledging it, so events are
-// grouped: one fsync covers a chunk, not one event.
-const ChunkSize = 256
-
 // publishWindow bounds the unconfirmed chunk publishes of one batch.
 const publishWindow = 64
 
-// Publish stores every event and returns only when all are acknowledged by
-// the stream (synced to disk by the embedded server). Events travel in
-// chunks of ChunkSize, one JSON event per line; a chunk's message ID is
-// derived from its events' IDs, so a re-sent batch is dropped by the stream,
-// and the alert store counts each event once whatever happens. A full
-// stream answers errs.KindRateLimited; other failures errs.KindUnavailable.
-func (p *EventPublisher) Publish(ctx context.Context, evs []event.Event) error {
+// Publish stores a batch's records and returns only when all are
+// acknowledged by the stream (synced to disk by the embedded server). Records
+// travel in chunks of ingest.ChunkSize; a chunk's message ID is derived from
+// its records' event IDs, so a re-sent batch is dropped by the stream, and the
+// alert store counts each event once whatever happens. A full stream answers
+// errs.KindRateLimited; other failures errs.KindUnavailable.
+func (p *EventPublisher) Publish(ctx context.Context, b ingest.Batch) error {
 	futures := make([]jetstream.PubAckFuture, 0, publishWindow)
-	for start := 0; start < len(evs); start += ChunkSize {
-		chunk := evs[start:min(start+ChunkSize, len(evs))]
-		data, id, err := encodeChunk(chunk)
-		if err != nil {
-			return errs.Internal("bus.Publish", err)
-		}
-		f, err := p.js.PublishAsync(EventsSubject+"."+subjectToken(chunk[0].OrgID), data, jetstream.WithMsgID(id))
+	subject := EventsSubject + "." + subjectToken(b.OrgID)
+	for start := 0; start < len(b.Records); start += ingest.ChunkSize {
+		chunk := b
+		chunk.Records = b.Records[start:min(start+ingest.ChunkSize, len(b.Records))]
+		data, id := ingest.EncodeChunk(chunk)
+		f, err := p.js.PublishAsync(subject, data, jetstream.WithMsgID(id))
 		if err != nil {
 			return publishErr(err)
 		}
@@ -97,34 +86,6 @@ func (p *EventPublisher) Publish(ctx context.Context, evs []event.Event) error {
 		}
 	}
 	return confirm(ctx, futures)
-}
-
-// encodeChunk writes events as JSON lines and names the chunk by its events.
-func encodeChunk(evs []event.Event) ([]byte, string, error) {
-	var buf bytes.Buffer
-	h := sha256.New()
-	enc := json.NewEncoder(&buf)
-	for i := range evs {
-		if err := enc.Encode(&evs[i]); err != nil {
-			return nil, "", err
-		}
-		h.Write([]byte(evs[i].ID))
-	}
-	return buf.Bytes(), hex.EncodeToString(h.Sum(nil)[:16]), nil
-}
-
-// DecodeChunk reads the events of one stream message.
-func DecodeChunk(data []byte, fn func(ev *event.Event)) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		var ev event.Event
-		if err := dec.Decode(&ev); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		fn(&ev)
-	}
 }
 
 // confirm waits for every future's acknowledgement.

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/khien-cert/khien/internal/errs"
-	"github.com/khien-cert/khien/internal/event"
 )
 
 // Result is what became of a batch.
@@ -83,50 +82,33 @@ func (s *Service) acquire() bool {
 
 func (s *Service) release() { <-s.slots }
 
-// publish decodes records, publishes the valid events durably and records
-// the sensor's counters.
+// publish validates records by decoding them, publishes the valid ones
+// durably and records the sensor's counters.
 func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result, error) {
 	now := s.d.Now().UTC().Truncate(time.Microsecond)
 	res := Result{Rejected: []Reject{}}
-	evs := make([]event.Event, 0, len(recs))
+	b := Batch{SensorID: sn.ID, OrgID: sn.OrgID, Received: now, Records: make([][]byte, 0, len(recs))}
 	for _, rec := range recs {
 		err := rec.Err
 		if err == nil {
-			var ev event.Event
-			if ev, err = s.decode(sn, rec.Raw, now); err == nil {
-				evs = append(evs, ev)
+			if _, err = Normalize(s.d.Decoder, sn.ID, sn.OrgID, rec.Raw, now); err == nil {
+				b.Records = append(b.Records, rec.Raw)
 				continue
 			}
 		}
 		res.Rejected = append(res.Rejected, reject(now, rec.Pos, rec.Raw, err))
 	}
-	if len(evs) > 0 {
-		if err := s.d.Publisher.Publish(ctx, evs); err != nil {
+	if len(b.Records) > 0 {
+		if err := s.d.Publisher.Publish(ctx, b); err != nil {
 			return Result{}, err
 		}
 	}
-	res.Accepted = len(evs)
+	res.Accepted = len(b.Records)
 	if err := s.d.Store.RecordBatch(ctx, sn.ID, now, res.Accepted, keepNewest(res.Rejected, s.d.Limits.KeepRejects)); err != nil {
 		// The events are stored; losing a counter update is not worth failing the sender.
 		s.d.Logger.Warn("sensor counters not recorded", "sensor", sn.ID, "err", err)
 	}
 	return res, nil
-}
-
-func (s *Service) decode(sn Sensor, raw []byte, now time.Time) (event.Event, error) {
-	if !utf8.Valid(raw) {
-		return event.Event{}, errs.New(errs.KindInvalid, "event.bad_utf8", "the record is not valid UTF-8")
-	}
-	ev, err := s.d.Decoder.Decode(s.d.Decoder.Detect(raw), raw)
-	if err != nil {
-		return ev, err
-	}
-	ev.ID = event.NewID(sn.ID, raw)
-	ev.SensorID, ev.OrgID, ev.Received = sn.ID, sn.OrgID, now
-	if ev.Time.IsZero() {
-		ev.Time = now
-	}
-	return ev, nil
 }
 
 func reject(now time.Time, pos int, raw []byte, err error) Reject {

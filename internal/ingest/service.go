@@ -36,10 +36,10 @@ type Store interface {
 	RecordBatch(ctx context.Context, sensorID string, at time.Time, accepted int, rejects []Reject) error
 }
 
-// Publisher stores events durably. Publish returns nil only once every event
-// is stored; an event whose ID was stored before is dropped as a duplicate.
+// Publisher stores a batch's records durably. Publish returns nil only once
+// every record is stored; a chunk stored before is dropped as a duplicate.
 type Publisher interface {
-	Publish(ctx context.Context, evs []event.Event) error
+	Publish(ctx context.Context, b Batch) error
 }
 
 // SensorFilter narrows a sensor list.
