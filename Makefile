@@ -98,3 +98,33 @@ bench-pipeline:
 	@rate=$$(awk '/^BenchmarkPipelineThroughput/ { for (i = 3; i < NF; i++) if ($$(i + 1) == "events/s") { s += $$i; n++ } } END { if (n) printf "%d", s / n / 2 }' /tmp/bench-pipeline.txt); \
 	  echo "offering half the measured maximum: $$rate events/s"; \
 	  KHIEN_BENCH_RATE=$$rate go test -run '^$$' -bench 'PipelineLatency' -benchtime 1x -timeout 30m ./tests/e2e/
+
+BENCH_PORTAL_ENTRIES ?= 1000000
+BENCH_PORTAL_DURATION ?= 20s
+BENCH_PORTAL_CONNS ?= 64
+BENCH_PORTAL_OUT ?= /tmp/bench-portal.txt
+
+# bench-portal serves the public portal's JSON look-up (GET /portal/v1/check)
+# on loopback with BENCH_PORTAL_ENTRIES published entries from a
+# deterministic generator (internal/publicweb/cmd/benchportal; its look-up
+# rate limit is raised there, never in production defaults), pinned to two
+# cores with GOMAXPROCS=2, and drives it with Debian's wrk for
+# BENCH_PORTAL_DURATION; it prints look-ups per second and the p99 latency.
+.PHONY: bench-portal
+bench-portal: SHELL := /bin/bash
+bench-portal: .SHELLFLAGS := -o pipefail -ec
+bench-portal:
+	@command -v wrk >/dev/null || { echo "bench-portal needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	go build -o /tmp/khien-benchportal ./internal/publicweb/cmd/benchportal
+	@rm -f /tmp/bench-portal.ready; \
+	pin=""; if command -v taskset >/dev/null; then pin="taskset -c 0,1"; fi; \
+	GOMAXPROCS=2 $$pin /tmp/khien-benchportal -entries $(BENCH_PORTAL_ENTRIES) -script /tmp/bench-portal.lua \
+	  > /tmp/bench-portal.ready & pid=$$!; trap "kill $$pid 2>/dev/null || true" EXIT; \
+	for i in $$(seq 1 300); do grep -q '^ready' /tmp/bench-portal.ready 2>/dev/null && break; \
+	  kill -0 $$pid 2>/dev/null || { echo "benchportal exited" >&2; exit 1; }; sleep 0.5; done; \
+	addr=$$(awk '/^ready/ {print $$2}' /tmp/bench-portal.ready); \
+	[ -n "$$addr" ] || { echo "benchportal did not start" >&2; exit 1; }; \
+	echo "wrk -t2 -c$(BENCH_PORTAL_CONNS) -d$(BENCH_PORTAL_DURATION) --latency -s /tmp/bench-portal.lua http://$$addr"; \
+	wrk -t2 -c$(BENCH_PORTAL_CONNS) -d$(BENCH_PORTAL_DURATION) --latency -s /tmp/bench-portal.lua "http://$$addr" | tee $(BENCH_PORTAL_OUT); \
+	awk '/Requests\/sec/ {rps = $$2} /^ +99%/ {p99 = $$2} /Non-2xx/ {bad = $$NF} \
+	  END { printf "look-ups/s: %s   p99: %s   non-2xx: %s   (%s entries, 2 cores shared with wrk)\n", rps, p99, bad ? bad : 0, "$(BENCH_PORTAL_ENTRIES)" }' $(BENCH_PORTAL_OUT)

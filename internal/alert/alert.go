@@ -26,10 +26,11 @@ import (
 type Kind string
 
 const (
-	KindIndicator       Kind = "indicator"        // an event matched threat intel
-	KindRule            Kind = "rule"             // an event matched a detection rule
-	KindSensorSilent    Kind = "sensor_silent"    // a sensor stopped sending
-	KindSensorRecovered Kind = "sensor_recovered" // a silent sensor sends again
+	KindIndicator         Kind = "indicator"          // an event matched threat intel
+	KindRule              Kind = "rule"               // an event matched a detection rule
+	KindSensorSilent      Kind = "sensor_silent"      // a sensor stopped sending
+	KindSensorRecovered   Kind = "sensor_recovered"   // a silent sensor sends again
+	KindEvidenceIntegrity Kind = "evidence_integrity" // a vault blob or custody log no longer verifies
 )
 
 // State is where an alert is in triage.

@@ -10,10 +10,12 @@ import (
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/httpx"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/portal"
 )
 
 // Deps are the services the API exposes.
@@ -25,20 +27,26 @@ type Deps struct {
 	Alerts *alert.Service
 	Intel  *intel.Service
 	Logger *slog.Logger
+	// Evidence is the evidence vault.
+	Evidence *evidence.Service
+	// Portal is the scam portal's review queue; its routes answer 503 when nil.
+	Portal *portal.Service
 }
 
 // API is the REST API v1. It holds no state of its own besides the OpenAPI
 // document converted at start-up.
 type API struct {
-	auth   *auth.Service
-	org    *org.Service
-	audit  *audit.Service
-	ingest *ingest.Service
-	alerts *alert.Service
-	intel  *intel.Service
-	log    *slog.Logger
-	fail   httpx.ErrorWriter
-	spec   []byte // the OpenAPI document as JSON
+	auth     *auth.Service
+	org      *org.Service
+	audit    *audit.Service
+	ingest   *ingest.Service
+	alerts   *alert.Service
+	intel    *intel.Service
+	log      *slog.Logger
+	evidence *evidence.Service
+	portal   *portal.Service
+	fail     httpx.ErrorWriter
+	spec     []byte // the OpenAPI document as JSON
 	// specErr is why the document could not be converted; the test suite
 	// keeps it nil, and openapi.json answers 500 if it ever is not.
 	specErr error
@@ -46,7 +54,8 @@ type API struct {
 
 // New returns the API over d's services.
 func New(d Deps) *API {
-	a := &API{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel, log: d.Logger}
+	a := &API{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel, log: d.Logger, evidence: d.Evidence}
+	a.portal = d.Portal
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

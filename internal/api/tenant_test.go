@@ -57,6 +57,11 @@ var tenantFixtures = map[string]func(t *testing.T, env *apptest.Env) vars{
 	"alert": func(t *testing.T, env *apptest.Env) vars {
 		return vars{"id": alertOn(t, env, "203.0.113.66", tlp.Amber, env.OrgB.ID).ID}
 	},
+	"evidence_case":       evidenceFixtures["evidence_case"],
+	"evidence_assignment": evidenceFixtures["evidence_assignment"],
+	"evidence_item":       evidenceFixtures["evidence_item"],
+	"evidence_upload":     evidenceFixtures["evidence_upload"],
+	"evidence_transfer":   evidenceFixtures["evidence_transfer"],
 }
 
 // systemB returns organisation B's system, registering it the first time.

@@ -28,6 +28,7 @@ import (
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/store"
 	"github.com/khien-cert/khien/internal/web"
 )
@@ -47,6 +48,7 @@ type App struct {
 	Intel    *intel.Service
 	Engine   *detect.Engine
 	Evidence *evidence.Service
+	Portal   *portal.Service // the public scam portal (portal.go)
 
 	events jetstream.Consumer // the shared detection consumer; nil without the bus
 	syslog net.Listener       // the syslog listener; nil when not configured
@@ -111,6 +113,10 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	if a.Evidence, err = evidence.Open(root, evidence.Deps{Store: a.DB, Now: a.now, Logger: a.Log}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.openPortal(ctx, root); err != nil {
 		a.Close()
 		return nil, err
 	}

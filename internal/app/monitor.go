@@ -125,6 +125,9 @@ func (a *App) background(ctx context.Context, run func(func())) {
 		})
 	}
 	run(func() { a.pullFeeds(ctx, time.Minute) })
+	if a.Evidence != nil {
+		run(func() { a.reverifyEvidence(ctx, ReverifyEvery) })
+	}
 	a.portalBackground(ctx, run)
 	run(func() {
 		ingest.WatchSilence(ctx, a.DB, silenceSink{a.Alerts}, time.Minute, a.now,

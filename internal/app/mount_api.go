@@ -11,13 +11,15 @@ import (
 // that an unknown API path answers JSON and never falls through to the UI.
 func (a *App) mountAPI(mux *http.ServeMux) {
 	v1 := api.New(api.Deps{
-		Auth:   a.Auth,
-		Org:    a.Org,
-		Audit:  audit.NewService(a.DB, a.Verifier),
-		Ingest: a.Ingest,
-		Alerts: a.Alerts,
-		Intel:  a.Intel,
-		Logger: a.Log.With("mux", "api"),
+		Auth:     a.Auth,
+		Org:      a.Org,
+		Audit:    audit.NewService(a.DB, a.Verifier),
+		Ingest:   a.Ingest,
+		Alerts:   a.Alerts,
+		Intel:    a.Intel,
+		Evidence: a.Evidence,
+		Portal:   a.Portal,
+		Logger:   a.Log.With("mux", "api"),
 	})
 	mux.Handle("/api/", v1.Handler())
 }

@@ -17,6 +17,8 @@ func (a *App) mountWeb(mux *http.ServeMux) error {
 		Ingest:       a.Ingest,
 		Alerts:       a.Alerts,
 		Intel:        a.Intel,
+		Evidence:     a.Evidence,
+		Portal:       a.Portal,
 		Logger:       log,
 		CookieSecure: a.Config.CookieSecure,
 		Now:          a.now,

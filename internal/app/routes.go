@@ -20,6 +20,9 @@ func (a *App) routes() (http.Handler, error) {
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	intake.NewHTTP(a.Ingest, a.Log).Routes(mux)
 	a.mountAPI(mux)
+	if err := a.mountPortal(mux); err != nil {
+		return nil, err
+	}
 	if err := a.mountWeb(mux); err != nil {
 		return nil, err
 	}

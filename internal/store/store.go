@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -110,6 +111,9 @@ func sqliteDSN(path string, readOnly bool) string {
 
 func (db *DB) openSQLite(ctx context.Context, path string) error {
 	path = strings.TrimPrefix(path, "sqlite://")
+	if path == "" {
+		return errors.New("store: no database path (a SQLite file or a postgres:// URL)")
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("store: data directory: %w", err)

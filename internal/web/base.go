@@ -51,6 +51,8 @@ func navFor(p auth.Principal) []NavItem {
 		nav = append(nav, NavItem{ID: "queue", Key: "nav.queue", Href: "/resources/queue"})
 	}
 	nav = append(nav, monitoringNav(p)...)
+	nav = append(nav, evidenceNav(p)...)
+	nav = append(nav, portalNav(p)...)
 	if p.Can(auth.PermUserManage) {
 		nav = append(nav, NavItem{ID: "users", Key: "nav.users", Href: "/users"})
 	}
@@ -81,8 +83,6 @@ func monitoringNav(p auth.Principal) []NavItem {
 var comingNav = []NavItem{
 	{ID: "incidents", Key: "nav.incidents", Coming: true},
 	{ID: "advisories", Key: "nav.advisories", Coming: true},
-	{ID: "evidence", Key: "nav.evidence", Coming: true},
-	{ID: "portal", Key: "nav.portal", Coming: true},
 	{ID: "assessments", Key: "nav.assessments", Coming: true},
 }
 

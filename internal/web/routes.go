@@ -15,10 +15,12 @@ import (
 	"github.com/khien-cert/khien/internal/alert"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/httpx"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/portal"
 )
 
 // CSP is the Content-Security-Policy of every UI response: no inline script
@@ -35,9 +37,11 @@ type Deps struct {
 	Auth         *auth.Service
 	Org          *org.Service
 	Audit        *audit.Service
-	Ingest       *ingest.Service // sensors
-	Alerts       *alert.Service  // alerts and their live feed
-	Intel        *intel.Service  // threat-intel feeds and indicators
+	Ingest       *ingest.Service   // sensors
+	Alerts       *alert.Service    // alerts and their live feed
+	Intel        *intel.Service    // threat-intel feeds and indicators
+	Evidence     *evidence.Service // the evidence vault; its pages answer 404 when nil
+	Portal       *portal.Service   // the scam portal's review queue; its pages answer 404 when nil
 	Logger       *slog.Logger
 	CookieSecure bool             // mark cookies Secure (false only for plain-HTTP tests)
 	Now          func() time.Time // clock; time.Now when nil
@@ -54,6 +58,8 @@ type Web struct {
 	ingest       *ingest.Service
 	alerts       *alert.Service
 	intel        *intel.Service
+	evidence     *evidence.Service
+	portal       *portal.Service
 	log          *slog.Logger
 	cookieSecure bool
 	baseURL      string
@@ -70,8 +76,8 @@ func New(d Deps) (*Web, error) {
 	if d.Auth == nil || d.Org == nil || d.Audit == nil || d.Ingest == nil || d.Alerts == nil || d.Intel == nil {
 		return nil, errors.New("web: Auth, Org, Audit, Ingest, Alerts and Intel are required")
 	}
-	w := &Web{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel,
-		log: d.Logger, cookieSecure: d.CookieSecure, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now,
+	w := &Web{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel, evidence: d.Evidence,
+		portal: d.Portal, log: d.Logger, cookieSecure: d.CookieSecure, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now,
 		heartbeat: liveHeartbeat, stop: make(chan struct{})}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -189,6 +195,35 @@ func (w *Web) routes() http.Handler {
 	mux.Handle("POST /intel/feeds/{id}", w.user(w.feedUpdate))
 	mux.Handle("POST /intel/feeds/{id}/import", w.user(w.feedImport))
 	mux.Handle("GET /intel/indicators", w.user(w.indicatorList))
+
+	if w.evidence != nil {
+		mux.Handle("GET /evidence", w.user(w.evidenceHome))
+		mux.Handle("POST /evidence/cases", w.user(w.caseOpen))
+		mux.Handle("GET /evidence/cases/{id}", w.user(w.caseShow))
+		mux.Handle("POST /evidence/cases/{id}/assignments", w.user(w.caseAssign))
+		mux.Handle("POST /evidence/cases/{id}/export", w.user(w.caseExport))
+		mux.Handle("GET /evidence/cases/{id}/items/new", w.user(w.itemNew))
+		mux.Handle("POST /evidence/cases/{id}/items", w.user(w.itemCreate))
+		mux.Handle("GET /evidence/items/{id}", w.user(w.itemShow))
+		mux.Handle("GET /evidence/items/{id}/custody-form", w.user(w.itemCustodyForm))
+		mux.Handle("POST /evidence/items/{id}/download", w.user(w.itemDownload))
+		mux.Handle("POST /evidence/items/{id}/custody", w.user(w.itemRecord))
+		mux.Handle("POST /evidence/items/{id}/transfers", w.user(w.itemTransfer))
+		mux.Handle("POST /evidence/transfers/{id}/confirm", w.user(w.transferConfirm))
+		mux.Handle("POST /evidence/transfers/{id}/decline", w.user(w.transferDecline))
+	}
+
+	if w.portal != nil {
+		mux.Handle("GET /portal-review", w.user(w.portalQueue))
+		mux.Handle("GET /portal-review/entries/{id}", w.user(w.portalEntry))
+		mux.Handle("POST /portal-review/entries/{id}/confirm", w.user(w.portalStep("confirm")))
+		mux.Handle("POST /portal-review/entries/{id}/reject", w.user(w.portalStep("reject")))
+		mux.Handle("POST /portal-review/entries/{id}/renew", w.user(w.portalStep("renew")))
+		mux.Handle("POST /portal-review/entries/{id}/reopen", w.user(w.portalStep("reopen")))
+		mux.Handle("GET /portal-review/screenshots/{id}", w.user(w.portalScreenshot))
+		mux.Handle("GET /portal-review/appeals", w.user(w.portalAppeals))
+		mux.Handle("POST /portal-review/appeals/{id}/decide", w.user(w.portalDecide))
+	}
 
 	mux.Handle("/", http.HandlerFunc(w.notFound))
 	return mux
