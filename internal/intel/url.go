@@ -6,6 +6,8 @@ package intel
 import (
 	"strconv"
 	"strings"
+
+	"github.com/khien-cert/khien/internal/urlpath"
 )
 
 // canonicalURLValue is CanonicalURL for an import-side value: a URL without
@@ -58,7 +60,7 @@ func CanonicalURL(s string) (string, bool) {
 	b.WriteString(scheme)
 	b.WriteString("://")
 	b.WriteString(host)
-	b.WriteString(removeDotSegments(normalizePercent(path)))
+	b.WriteString(urlpath.Normalize(path))
 	if hasQuery {
 		b.WriteByte('?')
 		b.WriteString(query)
@@ -123,85 +125,4 @@ func canonicalAuthority(scheme, a string) (string, bool) {
 		}
 	}
 	return userinfo + h, true
-}
-
-const upperHex = "0123456789ABCDEF"
-
-// normalizePercent rewrites a path's percent-encoding to one form.
-func normalizePercent(p string) string {
-	var b strings.Builder
-	b.Grow(len(p))
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c == '%' && i+2 < len(p) && isHex(p[i+1:i+3]):
-			v := unhex(p[i+1])<<4 | unhex(p[i+2])
-			if isUnreserved(v) {
-				b.WriteByte(v)
-			} else {
-				b.WriteByte('%')
-				b.WriteByte(upperHex[v>>4])
-				b.WriteByte(upperHex[v&15])
-			}
-			i += 2
-		case c == '%' || !isURLByte(c):
-			b.WriteByte('%')
-			b.WriteByte(upperHex[c>>4])
-			b.WriteByte(upperHex[c&15])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
-}
-
-// isUnreserved reports RFC 3986 unreserved characters.
-func isUnreserved(c byte) bool {
-	return isAlpha(c) || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-// isURLByte reports bytes that may appear literally in a path: unreserved
-// and reserved characters (RFC 3986); '%' is handled by the caller.
-func isURLByte(c byte) bool {
-	return isUnreserved(c) || strings.IndexByte(":/?#[]@!$&'()*+,;=", c) >= 0
-}
-
-// removeDotSegments resolves "." and ".." in an absolute path (RFC 3986
-// section 5.2.4); an empty path becomes "/".
-func removeDotSegments(p string) string {
-	if p == "" {
-		return "/"
-	}
-	if !strings.Contains(p, ".") {
-		return p
-	}
-	segs := strings.Split(p[1:], "/")
-	out := make([]string, 0, len(segs))
-	for i, seg := range segs {
-		last := i == len(segs)-1
-		switch seg {
-		case ".":
-		case "..":
-			if len(out) > 0 {
-				out = out[:len(out)-1]
-			}
-		default:
-			out = append(out, seg)
-			continue
-		}
-		if last {
-			out = append(out, "")
-		}
-	}
-	return "/" + strings.Join(out, "/")
 }
