@@ -7,24 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/khien-cert/khien/internal/corpustest"
 )
 
-// corpus returns the shared corpus folder: KHIEN_CORPUS, or ../shared/corpus
-// beside the repository. Absent, the test is skipped — unless CI is set.
-func corpus(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("KHIEN_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus not found at %s (CI needs ../shared beside the repository)", dir)
-		}
-		t.Skipf("corpus not found at %s; set KHIEN_CORPUS", dir)
-	}
-	return dir
-}
+// corpus is the shared corpus folder (see corpustest).
+func corpus(t *testing.T) string { return corpustest.Dir(t) }
 
 // TestDetectCommandOnSigmaRegression runs `khien detect` with the corpus
 // Sigma rules over the regression events: each pair's rule fires on its

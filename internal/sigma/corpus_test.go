@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/khien-cert/khien/internal/corpustest"
 )
 
 // corpusDir returns the shared real-world corpus: $KHIEN_CORPUS, else
@@ -21,10 +23,5 @@ func corpusDir(t testing.TB) string {
 	return dir
 }
 
-// corpusRoot is where the corpus should be, whether or not it is there.
-func corpusRoot() string {
-	if dir := os.Getenv("KHIEN_CORPUS"); dir != "" {
-		return dir
-	}
-	return filepath.Join("..", "..", "..", "shared", "corpus")
-}
+// corpusRoot is the shared corpus folder (see corpustest).
+func corpusRoot() string { return corpustest.Root() }

@@ -3,34 +3,18 @@ package stix
 import (
 	"maps"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/khien-cert/khien/internal/corpustest"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/tlp"
 )
 
-// corpusFile returns the path of a file of the shared real-world corpus
-// (../shared/corpus, or $KHIEN_CORPUS). It skips the test when the corpus
-// is absent, and fails it instead when CI is set.
-func corpusFile(t testing.TB, rel string) string {
-	t.Helper()
-	dir := os.Getenv("KHIEN_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus file %s: %v (set KHIEN_CORPUS)", p, err)
-		}
-		t.Skipf("corpus file %s is absent; set KHIEN_CORPUS to run this test", p)
-	}
-	return p
-}
+// corpusFile is the path of a file of the shared corpus (see corpustest).
+func corpusFile(t testing.TB, rel string) string { return corpustest.File(t, rel) }
 
 func readFile(t *testing.T, rel string, opt Options) (intel.ImportResult, error) {
 	t.Helper()

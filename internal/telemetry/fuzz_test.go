@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/khien-cert/khien/internal/corpustest"
 	"github.com/khien-cert/khien/internal/event"
 )
 
@@ -20,10 +21,7 @@ func addSeeds(f *testing.F, max int, inline []string, globs ...string) {
 	for _, s := range inline {
 		f.Add([]byte(s))
 	}
-	dir := os.Getenv("KHIEN_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
+	dir := corpustest.Root() // seeds are optional: no skip when it is absent
 	for _, g := range globs {
 		files, _ := filepath.Glob(filepath.Join(dir, "telemetry", g))
 		for _, file := range files {

@@ -14,26 +14,16 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/khien-cert/khien/internal/corpustest"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/event"
 )
 
-// corpusDir returns the shared corpus: $KHIEN_CORPUS, else
-// ../../../shared/corpus from this package. Without it the test is skipped,
-// unless CI is set, where a missing corpus is a failure.
+// corpusDir is the shared corpus folder (see corpustest).
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("KHIEN_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "telemetry")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus not found at %s (set KHIEN_CORPUS): %v", dir, err)
-		}
-		t.Skipf("corpus not found at %s (set KHIEN_CORPUS to run this test)", dir)
-	}
-	return dir
+	corpustest.File(t, "telemetry") // skip, or fail in CI, when it is absent
+	return corpustest.Root()
 }
 
 // telemetryFile reads a file under the corpus's telemetry folder.

@@ -3,9 +3,10 @@ package canon
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/khien-cert/khien/internal/corpustest"
 )
 
 // corpusLines returns the non-comment lines of a file of the shared
@@ -13,16 +14,9 @@ import (
 // when the corpus is absent and failing it instead when CI is set.
 func corpusLines(t *testing.T, rel string) []string {
 	t.Helper()
-	dir := os.Getenv("KHIEN_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	f, err := os.Open(filepath.Join(dir, "feeds", filepath.FromSlash(rel)))
+	f, err := os.Open(corpustest.File(t, "feeds/"+rel))
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus file %s: %v (set KHIEN_CORPUS)", rel, err)
-		}
-		t.Skipf("corpus file %s is absent; set KHIEN_CORPUS to run this test", rel)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var out []string
