@@ -16,7 +16,8 @@ func TestUserScenarios(t *testing.T) {
 			"password": "a long enough passphrase", "orgs": []string{"{orgB}"}}
 		run(t, env, baseVars(env), []scenario{
 			{name: "me", as: analystA, method: "GET", path: "/api/v1/me", status: 200, check: mePerms(auth.PermOrgRead, auth.PermSystemWrite, auth.PermResourceClaim, auth.PermInventoryWrite,
-				auth.PermIntelRead, auth.PermAlertRead, auth.PermAlertTriage)},
+				auth.PermIntelRead, auth.PermAlertRead, auth.PermAlertTriage, auth.PermIncidentReport, auth.PermIncidentRead,
+				auth.PermAdvisoryRead, auth.PermActionRead, auth.PermActionWork)},
 			{name: "administrator lists everyone", as: admin, method: "GET", path: "/api/v1/users", status: 200, check: count(len(apptest.Personas))},
 			{name: "admin A sees only itself", as: adminA, method: "GET", path: "/api/v1/users", status: 200, check: count(1)},
 			{name: "filter by role", as: admin, method: "GET", path: "/api/v1/users?role=constituent-admin", status: 200, check: count(2)},

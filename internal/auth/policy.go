@@ -74,6 +74,25 @@ const (
 	// Public portal: the scam-report review queue is national.
 	PermPortalReview Permission = "portal:review" // work the review queue: read reports, confirm, reject, renew
 	PermPortalAppeal Permission = "portal:appeal" // decide appeals against listed entries
+	// Incidents: constituents report and follow their own; the coordinating
+	// body triages and runs them. A responder's reach is their member company,
+	// and the incident service further requires an active mobilisation.
+	PermIncidentReport  Permission = "incident:report"  // report incidents, add notes and files to them
+	PermIncidentRead    Permission = "incident:read"    // see incidents of an organisation
+	PermIncidentManage  Permission = "incident:manage"  // triage, classify, assign, merge, reject, close, mobilise
+	PermIncidentRespond Permission = "incident:respond" // work an incident one was mobilised to
+	PermAllianceRead    Permission = "alliance:read"    // see alliance members, responders, the roster
+	PermAllianceManage  Permission = "alliance:manage"  // register members and responders, rate them
+	PermReportRead      Permission = "report:read"      // statistics and national dashboards
+	// Advisories and compliance debt.
+	PermAdvisoryRead   Permission = "advisory:read"   // read advisories (TLP applies)
+	PermAdvisoryManage Permission = "advisory:manage" // write, import, publish advisories; feeds
+	PermActionRead     Permission = "action:read"     // see an organisation's action items
+	PermActionWork     Permission = "action:work"     // acknowledge, remediate, claim not applicable
+	PermActionReview   Permission = "action:review"   // review not-applicable claims, grant exceptions, verify
+	PermDebtRead       Permission = "debt:read"       // compliance-debt scores and rankings
+	// Notifications.
+	PermNotifyManage Permission = "notify:manage" // see the outbox, retry failed deliveries, webhooks
 )
 
 // AllPermissions lists every permission.
@@ -81,7 +100,11 @@ var AllPermissions = []Permission{PermOrgRead, PermOrgCreate, PermOrgUpdate, Per
 	PermSystemWrite, PermResourceClaim, PermResourceApprove, PermInventoryWrite,
 	PermUserManage, PermTokenManage, PermAuditRead, PermSensorManage, PermIntelRead, PermIntelManage,
 	PermAlertRead, PermAlertTriage, PermEvidenceRead, PermEvidenceWrite, PermEvidenceAssign, PermEvidenceDispose,
-	PermPortalReview, PermPortalAppeal}
+	PermPortalReview, PermPortalAppeal,
+	PermIncidentReport, PermIncidentRead, PermIncidentManage, PermIncidentRespond,
+	PermAllianceRead, PermAllianceManage, PermReportRead,
+	PermAdvisoryRead, PermAdvisoryManage, PermActionRead, PermActionWork, PermActionReview, PermDebtRead,
+	PermNotifyManage}
 
 // reach says, for one role and permission, whether it applies to every
 // organisation (all) or only to the principal's own (own).
@@ -102,6 +125,10 @@ var policy = map[Role]map[Permission]reach{
 		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
 		PermEvidenceAssign: all, // staffs cases, never sees evidence
 		PermPortalReview:   all, PermPortalAppeal: all,
+		PermIncidentReport: all, PermIncidentRead: all, PermIncidentManage: all,
+		PermAllianceRead: all, PermAllianceManage: all, PermReportRead: all,
+		PermAdvisoryRead: all, PermAdvisoryManage: all, PermActionRead: all, PermActionReview: all, PermDebtRead: all,
+		PermNotifyManage: all,
 	},
 	RoleCoordinator: {
 		PermOrgRead: all, PermOrgCreate: all, PermOrgUpdate: all, PermContactWrite: all,
@@ -110,20 +137,29 @@ var policy = map[Role]map[Permission]reach{
 		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
 		PermEvidenceRead: all, PermEvidenceWrite: all, PermEvidenceAssign: all, PermEvidenceDispose: all,
 		PermPortalReview: all, PermPortalAppeal: all,
+		PermIncidentReport: all, PermIncidentRead: all, PermIncidentManage: all,
+		PermAllianceRead: all, PermAllianceManage: all, PermReportRead: all,
+		PermAdvisoryRead: all, PermAdvisoryManage: all, PermActionRead: all, PermActionWork: all,
+		PermActionReview: all, PermDebtRead: all, PermNotifyManage: all,
 	},
 	RoleConstituentAdmin: {
 		PermOrgRead: own, PermOrgUpdate: own, PermContactWrite: own, PermSystemWrite: own,
 		PermResourceClaim: own, PermInventoryWrite: own, PermAuditRead: own,
 		PermSensorManage: own, PermIntelRead: own, PermAlertRead: own, PermAlertTriage: own,
+		PermIncidentReport: own, PermIncidentRead: own,
+		PermAdvisoryRead: own, PermActionRead: own, PermActionWork: own, PermDebtRead: own,
 	},
 	RoleConstituentAnalyst: {
 		PermOrgRead: own, PermSystemWrite: own, PermResourceClaim: own, PermInventoryWrite: own,
 		PermIntelRead: own, PermAlertRead: own, PermAlertTriage: own,
+		PermIncidentReport: own, PermIncidentRead: own,
+		PermAdvisoryRead: own, PermActionRead: own, PermActionWork: own,
 	},
-	RoleResponder: {PermOrgRead: own},
+	RoleResponder: {PermOrgRead: own, PermIncidentRespond: own, PermAllianceRead: own, PermAdvisoryRead: own},
 	RoleInvestigator: {PermOrgRead: all, PermIntelRead: all, PermAlertRead: all,
-		PermEvidenceRead: all, PermEvidenceWrite: all},
-	RoleLeadership: {PermOrgRead: all, PermAlertRead: all},
+		PermEvidenceRead: all, PermEvidenceWrite: all, PermIncidentRead: all, PermAdvisoryRead: all},
+	RoleLeadership: {PermOrgRead: all, PermAlertRead: all, PermIncidentRead: all, PermReportRead: all,
+		PermAllianceRead: all, PermAdvisoryRead: all, PermActionRead: all, PermDebtRead: all},
 }
 
 // Clearance is the highest TLP level a role may read by default.

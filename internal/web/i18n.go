@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -26,21 +29,59 @@ var langTags = []language.Tag{language.Vietnamese, language.English}
 
 var langMatcher = language.NewMatcher(langTags)
 
-// loadBundle reads both catalogues.
+// loadBundle reads every catalogue. A language's messages may be split over
+// several files, one per area of the product: "vi.json" and "incident.vi.json"
+// both hold Vietnamese; a key may appear in only one of a language's files.
 func loadBundle() (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	for _, l := range Langs {
-		name := "i18n/" + l + ".json"
-		data, err := catalogueFS.ReadFile(name)
+		files, err := catalogueFiles(catalogueFS, l)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := b.ParseMessageFileBytes(data, l+".json"); err != nil {
-			return nil, fmt.Errorf("web: catalogue %s: %w", name, err)
+		seen := map[string]string{}
+		for _, name := range files {
+			data, err := catalogueFS.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			var keys map[string]json.RawMessage
+			if err := json.Unmarshal(data, &keys); err != nil {
+				return nil, fmt.Errorf("web: catalogue %s: %w", name, err)
+			}
+			for k := range keys {
+				if prev, dup := seen[k]; dup {
+					return nil, fmt.Errorf("web: key %q is in both %s and %s", k, prev, name)
+				}
+				seen[k] = name
+			}
+			if _, err := b.ParseMessageFileBytes(data, path.Base(name)); err != nil {
+				return nil, fmt.Errorf("web: catalogue %s: %w", name, err)
+			}
 		}
 	}
 	return b, nil
+}
+
+// catalogueFiles lists the catalogue files of one language: "<lang>.json"
+// and every "<area>.<lang>.json", sorted.
+func catalogueFiles(fsys fs.FS, lang string) ([]string, error) {
+	all, err := fs.Glob(fsys, "i18n/*.json")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range all {
+		base := path.Base(name)
+		if base == lang+".json" || strings.HasSuffix(base, "."+lang+".json") {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("web: no catalogue for %q", lang)
+	}
+	return out, nil
 }
 
 // translator renders catalogue messages in one language.

@@ -21,16 +21,29 @@ import (
 	"github.com/khien-cert/khien/internal/org"
 )
 
-// catalogue reads one catalogue file as key → raw value.
+// catalogue reads every catalogue file of one language as key → raw value.
 func catalogue(t *testing.T, lang string) map[string]json.RawMessage {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("i18n", lang+".json"))
+	files, err := catalogueFiles(os.DirFS("."), lang)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
+	m := map[string]json.RawMessage{}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.FromSlash(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var part map[string]json.RawMessage
+		if err := json.Unmarshal(b, &part); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				t.Errorf("%s: key %q is already in another %s catalogue", f, k, lang)
+			}
+			m[k] = v
+		}
 	}
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,15 +13,21 @@ import (
 	"github.com/khien-cert/khien/internal/org"
 )
 
-// catalogueKeys lists the keys of the English catalogue.
+// catalogueKeys lists the keys of the English catalogues.
 func catalogueKeys(t *testing.T) []string {
-	b, err := os.ReadFile("i18n/en.json")
-	if err != nil {
-		t.Fatal(err)
+	files, err := filepath.Glob("i18n/*en.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no English catalogue: %v", err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
+	m := map[string]any{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
