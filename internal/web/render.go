@@ -67,17 +67,18 @@ type views struct {
 // bound to the default language; each language's clone rebinds them.
 func funcs(tr *translator, v *views) template.FuncMap {
 	return template.FuncMap{
-		"t":      tr.T,
-		"tn":     tr.N,
-		"terr":   tr.Field,
-		"tcode":  tr.Code,
-		"date":   tr.Date,
-		"day":    tr.Day,
-		"field":  newField,
-		"choice": newChoice,
-		"static": v.url,
-		"toint":  func(n int64) int { return int(n) },
-		"join":   strings.Join,
+		"t":         tr.T,
+		"tn":        tr.N,
+		"terr":      tr.Field,
+		"tcode":     tr.Code,
+		"date":      tr.Date,
+		"day":       tr.Day,
+		"field":     newField,
+		"choice":    newChoice,
+		"static":    v.url,
+		"toint":     func(n int64) int { return int(n) },
+		"join":      strings.Join,
+		"chartopts": func(c Chart) (string, error) { return c.Options() },
 	}
 }
 
