@@ -91,7 +91,7 @@ func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result
 	for _, rec := range recs {
 		err := rec.Err
 		if err == nil {
-			if _, err = Normalize(s.d.Decoder, sn.ID, sn.OrgID, rec.Raw, now); err == nil {
+			if err = Check(s.d.Decoder, rec.Raw); err == nil {
 				b.Records = append(b.Records, rec.Raw)
 				continue
 			}

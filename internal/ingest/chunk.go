@@ -85,13 +85,10 @@ func DecodeChunk(data []byte) (Batch, error) {
 
 // Normalize decodes one raw record of a sensor into an event stamped with its
 // stable ID, sensor, organisation and receive time (also its time when the
-// record carries none). Ingest uses it to validate; detection, to decode the
-// records the stream carries — the same function, so both see the same event.
+// record carries none). Detection uses it to decode the records the stream
+// carries; ingest validates with Check, which decodes the same way.
 func Normalize(d Decoder, sensorID, orgID string, raw []byte, received time.Time) (event.Event, error) {
-	if !utf8.Valid(raw) {
-		return event.Event{}, errs.New(errs.KindInvalid, "event.bad_utf8", "the record is not valid UTF-8")
-	}
-	ev, err := d.Decode(d.Detect(raw), raw)
+	ev, err := decodeRecord(d, raw)
 	if err != nil {
 		return ev, err
 	}
@@ -101,6 +98,20 @@ func Normalize(d Decoder, sensorID, orgID string, raw []byte, received time.Time
 		ev.Time = received
 	}
 	return ev, nil
+}
+
+// Check reports whether a raw record would normalise: the same decoding as
+// Normalize without the work only an accepted event needs (its ID).
+func Check(d Decoder, raw []byte) error {
+	_, err := decodeRecord(d, raw)
+	return err
+}
+
+func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
+	if !utf8.Valid(raw) {
+		return event.Event{}, errs.New(errs.KindInvalid, "event.bad_utf8", "the record is not valid UTF-8")
+	}
+	return d.Decode(d.Detect(raw), raw)
 }
 
 // Events decodes a chunk's records with d and calls fn for each event; a
