@@ -17,9 +17,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/net/idna"
-
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/event"
 )
 
 // Stable codes of canonicalisation errors.
@@ -354,25 +353,13 @@ func badLocalRune(r rune) bool {
 	return r <= ' ' || r == 0x7f || strings.ContainsRune(`@<>()[]\,;:"`, r) || r == utf8.RuneError
 }
 
-// hostProfile maps non-ASCII host names to A-labels (UTS #46 without
-// transitional processing). It is lenient where real host names are: it
-// allows underscores and hyphens at label edges; the label check after it
-// keeps the character set to letters, digits, '-' and '_'.
-var hostProfile = idna.New(
-	idna.MapForLookup(),
-	idna.Transitional(false),
-	idna.StrictDomainName(false),
-	idna.CheckHyphens(false),
-	idna.BidiRule(),
-)
-
 // CanonicalHost returns the canonical form of a host as an event or a URL
 // carries it: an IP address (brackets allowed) in its unmapped shortest
-// form, or a host name in lower-case A-labels without the trailing dot.
-// Labels hold letters, digits, '-' and '_', 63 octets at most, 253 in all.
-// Single-label names are accepted (an event may name "intranet"); domain
-// indicators need two labels (see Canonical). It reports false for anything
-// else.
+// form, or a host name as event.CanonicalHost gives it (lower-case A-labels
+// without the trailing dot; letters, digits, '-' and '_'), so an indicator
+// and the events it must match agree on every name. Single-label names are
+// accepted (an event may name "intranet"); domain indicators need two labels
+// (see Canonical). It reports false for anything else.
 func CanonicalHost(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) > 2*maxHostLen+8 || s == "" {
@@ -391,48 +378,6 @@ func CanonicalHost(s string) (string, bool) {
 		}
 		return a.Unmap().String(), true
 	}
-	s = strings.TrimSuffix(s, ".")
-	if !utf8.ValidString(s) {
-		return "", false
-	}
-	if !isASCII(s) || strings.Contains(strings.ToLower(s), "xn--") {
-		a, err := hostProfile.ToASCII(s)
-		if err != nil {
-			return "", false
-		}
-		s = a
-	}
-	s = strings.ToLower(s)
-	if !hostLabelsOK(s) {
-		return "", false
-	}
-	return s, true
+	return event.CanonicalHost(s)
 }
 
-// hostLabelsOK checks a lower-case ASCII host name.
-func hostLabelsOK(s string) bool {
-	if s == "" || len(s) > maxHostLen {
-		return false
-	}
-	for l := range strings.SplitSeq(s, ".") {
-		if l == "" || len(l) > maxLabelLen {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
