@@ -380,4 +380,3 @@ func CanonicalHost(s string) (string, bool) {
 	}
 	return event.CanonicalHost(s)
 }
-
