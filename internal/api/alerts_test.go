@@ -3,6 +3,7 @@ package api_test
 import (
 	"crypto/rand"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,8 +117,16 @@ func TestAlertScenarios(t *testing.T) {
 			{name: "the history", as: adminA, method: "GET", path: alerts + "/{a}", status: 200, check: historyOf("acknowledge", "false_positive", "close")},
 			{name: "admin B closes with a note", as: adminB, method: "POST", path: alerts + "/{b}/close", status: 200,
 				body: map[string]any{"note": "Đã chặn"}, check: field("state", "closed")},
-			{name: "escalation is not there yet", as: adminA, method: "POST", path: alerts + "/{red}/escalate", status: 409,
-				code: "alert.escalation_unavailable", same: true},
+			{name: "escalation reports an incident", as: adminA, method: "POST", path: alerts + "/{red}/escalate", status: 200,
+				check: func(t *testing.T, rec *httptest.ResponseRecorder, _ vars) {
+					b := apptest.JSON[struct {
+						Alert    struct{ State string }
+						Incident string
+					}](t, rec)
+					if b.Alert.State != "escalated" || !strings.HasPrefix(b.Incident, "KH-") {
+						t.Fatalf("escalation answered %+v", b)
+					}
+				}},
 		})
 	})
 }

@@ -6,14 +6,18 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/khien-cert/khien/internal/advisory"
 	"github.com/khien-cert/khien/internal/alert"
+	"github.com/khien-cert/khien/internal/alliance"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/httpx"
+	"github.com/khien-cert/khien/internal/incident"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
+	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/portal"
 )
@@ -31,6 +35,16 @@ type Deps struct {
 	Evidence *evidence.Service
 	// Portal is the scam portal's review queue; its routes answer 503 when nil.
 	Portal *portal.Service
+	// Notify is preferences, the outbox and webhooks; 503 when nil.
+	Notify *notify.Service
+	// Advisory is advisories, action items and compliance debt; 503 when nil.
+	Advisory *advisory.Service
+	// ReadAdvisories reads an imported document of any known format.
+	ReadAdvisories func(name string, data []byte) ([]advisory.Advisory, []advisory.DocResult)
+	// Alliance is the responder alliance and mobilisation; 503 when nil.
+	Alliance *alliance.Service
+	// Incidents is incident coordination; 503 when nil.
+	Incidents *incident.Service
 }
 
 // API is the REST API v1. It holds no state of its own besides the OpenAPI
@@ -45,17 +59,28 @@ type API struct {
 	log      *slog.Logger
 	evidence *evidence.Service
 	portal   *portal.Service
+	notify   *notify.Service
+	advisory *advisory.Service
+	alliance *alliance.Service
 	fail     httpx.ErrorWriter
 	spec     []byte // the OpenAPI document as JSON
 	// specErr is why the document could not be converted; the test suite
 	// keeps it nil, and openapi.json answers 500 if it ever is not.
 	specErr error
+
+	incidents *incident.Service // incident coordination (incident.go)
+
+	readAdv func(name string, data []byte) ([]advisory.Advisory, []advisory.DocResult) // advisory imports (advisory.go)
 }
 
 // New returns the API over d's services.
 func New(d Deps) *API {
 	a := &API{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel, log: d.Logger, evidence: d.Evidence}
 	a.portal = d.Portal
+	a.advisory, a.readAdv = d.Advisory, d.ReadAdvisories
+	a.notify = d.Notify
+	a.alliance = d.Alliance
+	a.incidents = d.Incidents
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

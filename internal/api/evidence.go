@@ -78,6 +78,8 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 type assignInput struct {
 	UserID string            `json:"user_id"`
 	Role   evidence.CaseRole `json:"role"`
+	// Clearance caps the TLP the user sees in this case (optional).
+	Clearance string `json:"clearance"`
 }
 
 func (a *API) assignCase(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -88,7 +90,15 @@ func (a *API) assignCase(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	as, err := a.evidence.Assign(r.Context(), p, r.PathValue("id"), in.UserID, in.Role)
+	var ceiling tlp.Level
+	if in.Clearance != "" {
+		var err error
+		if ceiling, err = tlp.Parse(in.Clearance); err != nil {
+			return errs.Invalid("evidence.bad_tlp", "not a TLP level",
+				errs.Field("clearance", "evidence.bad_tlp", "one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED"))
+		}
+	}
+	as, err := a.evidence.AssignCleared(r.Context(), p, r.PathValue("id"), in.UserID, in.Role, ceiling)
 	if err != nil {
 		return hide(err)
 	}

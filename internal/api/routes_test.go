@@ -14,7 +14,7 @@ import (
 )
 
 // anyIDs fills every path parameter with an ID that names nothing.
-var anyIDs = vars{"id": "no-such-id", "org": "no-such-org", "user": "no-such-user"}
+var anyIDs = vars{"id": "no-such-id", "org": "no-such-org", "user": "no-such-user", "task": "no-such-task", "file": "no-such-file"}
 
 // TestEveryRouteNeedsAToken sends each route of the table without a token
 // and with a session cookie instead of one.

@@ -62,6 +62,16 @@ var tenantFixtures = map[string]func(t *testing.T, env *apptest.Env) vars{
 	"evidence_item":       evidenceFixtures["evidence_item"],
 	"evidence_upload":     evidenceFixtures["evidence_upload"],
 	"evidence_transfer":   evidenceFixtures["evidence_transfer"],
+	"notification":        notifyFixtures["notification"],
+	"webhook":             notifyFixtures["webhook"],
+	"action":              actionFixtures["action"],
+	"action_exception":    actionFixtures["action_exception"],
+	"incident":            incidentFixtures["incident"],
+	"incident_task":       incidentFixtures["incident_task"],
+	"incident_file":       incidentFixtures["incident_file"],
+	"responder":           allianceFixtures["responder"],
+	"mobilisation":        allianceFixtures["mobilisation"],
+	"mobilisation_ask":    allianceFixtures["mobilisation_ask"],
 }
 
 // systemB returns organisation B's system, registering it the first time.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,15 +19,20 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/khien-cert/khien/internal/advisory"
 	"github.com/khien-cert/khien/internal/alert"
+	"github.com/khien-cert/khien/internal/alliance"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/bus"
 	"github.com/khien-cert/khien/internal/config"
+	"github.com/khien-cert/khien/internal/csaf"
 	"github.com/khien-cert/khien/internal/detect"
 	"github.com/khien-cert/khien/internal/evidence"
+	"github.com/khien-cert/khien/internal/incident"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
+	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/store"
@@ -49,7 +55,20 @@ type App struct {
 	Engine   *detect.Engine
 	Evidence *evidence.Service
 	Portal   *portal.Service // the public scam portal (portal.go)
+	// Advisory is advisories, action items and compliance debt (advisory.go).
+	Advisory *advisory.Service
+	// Notify manages preferences, the outbox and webhooks; Dispatcher
+	// delivers the outbox (notify.go).
+	Notify     *notify.Service
+	Dispatcher *notify.Dispatcher
+	// Incidents is incident coordination (incident.go).
+	Incidents *incident.Service
+	// incidentFiles holds incident attachments (incident.go).
+	incidentFiles io.Closer
+	// Alliance is the responder alliance and mobilisation (alliance.go).
+	Alliance *alliance.Service
 
+	csaf   *csaf.Cache        // the CSAF provider tree at /.well-known/csaf/ (csaf.go)
 	events jetstream.Consumer // the shared detection consumer; nil without the bus
 	syslog net.Listener       // the syslog listener; nil when not configured
 	ui     *web.Web           // the browser UI, whose live streams end at shutdown
@@ -96,7 +115,11 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Auth = auth.New(auth.Deps{Store: a.DB, Now: a.now, SessionTTL: cfg.SessionTTL, Hasher: o.Hasher, Logger: a.Log})
-	a.Org = org.New(org.Deps{Store: a.DB, Now: a.now, Logger: a.Log})
+	a.Org = org.New(org.Deps{Store: inventoryStore{a.DB, a.inventoryChanged}, Now: a.now, Logger: a.Log})
+	if err := a.openAdvisory(); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
 	if err := a.Org.RebuildIndex(ctx); err != nil {
 		a.DB.Close()
 		return nil, err
@@ -108,15 +131,28 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			return nil, err
 		}
 	}
+	if err := a.openIncidents(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.openAlliance()
 	if err := a.openMonitoring(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
-	if a.Evidence, err = evidence.Open(root, evidence.Deps{Store: a.DB, Now: a.now, Logger: a.Log}); err != nil {
+	if a.Evidence, err = a.openEvidence(ctx, root); err != nil {
 		a.Close()
 		return nil, err
 	}
 	if err := a.openPortal(ctx, root); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.csaf, err = a.openCSAF(root, advisorySource{a.DB}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.openNotify(); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -141,6 +177,9 @@ func (a *App) Close() error {
 	}
 	if a.Evidence != nil {
 		a.Evidence.Close()
+	}
+	if a.incidentFiles != nil {
+		a.incidentFiles.Close()
 	}
 	return a.DB.Close()
 }

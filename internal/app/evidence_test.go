@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -102,5 +103,116 @@ func tamperBlob(t *testing.T, vault string, content string) {
 	})
 	if !done {
 		t.Fatal("no blob found to tamper with")
+	}
+}
+
+// TestSweepEvidenceUsesConfig: the app's sweep takes its ages from the
+// configuration: an upload older than --evidence-upload-ttl goes, a
+// younger one stays.
+func TestSweepEvidenceUsesConfig(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Database = filepath.Join(cfg.DataDir, "khien.db")
+	cfg.EvidenceUploadTTL = time.Hour
+	now := time.Now()
+	clock := func() time.Time { return now }
+	a, err := app.Open(t.Context(), cfg, app.Options{Logger: slog.New(slog.DiscardHandler), WithoutBus: true, Now: clock,
+		Hasher: auth.NewHasher(auth.TestParams)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, sys := t.Context(), auth.System()
+	o, err := a.Org.CreateOrg(ctx, sys, org.Org{Slug: "bo-a", Name: "Bộ A", Kind: org.KindMinistry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.Auth.CreateUser(ctx, sys, auth.NewUser{Email: "inv@cert.example", Name: "Inv", Role: auth.RoleInvestigator, Password: "a long enough passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.Evidence.OpenCase(ctx, sys, evidence.Case{OrgID: o.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Evidence.Assign(ctx, sys, c.ID, u.ID, evidence.CaseInvestigator); err != nil {
+		t.Fatal(err)
+	}
+	inv := auth.Principal{UserID: u.ID, Email: u.Email, Role: auth.RoleInvestigator}
+	m := evidence.Metadata{Name: "mem.raw", CollectedBy: "Inv", CollectedAt: now.Add(-time.Hour), LegalBasis: "L", TLP: tlp.Amber}
+	up, err := a.Evidence.StartUpload(ctx, inv, c.ID, m, evidence.Note{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SweepEvidence(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Evidence.UploadStatus(ctx, inv, up.ID); err != nil {
+		t.Fatalf("a fresh upload was swept: %v", err)
+	}
+	now = now.Add(2 * time.Hour)
+	if err := a.SweepEvidence(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Evidence.UploadStatus(ctx, inv, up.ID); err == nil {
+		t.Fatal("an upload older than the configured TTL was kept")
+	}
+}
+
+// TestEvidenceOnS3: with --evidence-s3 the vault keeps its blobs in the
+// bucket (KHIEN_TEST_S3 names one; skipped without), and nothing under
+// DATA-DIR/evidence.
+func TestEvidenceOnS3(t *testing.T) {
+	u := os.Getenv("KHIEN_TEST_S3")
+	if u == "" {
+		t.Skip("KHIEN_TEST_S3 not set: no S3-compatible server to test against")
+	}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Database = filepath.Join(cfg.DataDir, "khien.db")
+	cfg.EvidenceS3 = u
+	a, err := app.Open(t.Context(), cfg, app.Options{Logger: slog.New(slog.DiscardHandler), WithoutBus: true,
+		Hasher: auth.NewHasher(auth.TestParams)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, sys := t.Context(), auth.System()
+	o, err := a.Org.CreateOrg(ctx, sys, org.Org{Slug: "bo-a", Name: "Bộ A", Kind: org.KindMinistry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	usr, err := a.Auth.CreateUser(ctx, sys, auth.NewUser{Email: "inv@cert.example", Name: "Inv", Role: auth.RoleInvestigator, Password: "a long enough passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.Evidence.OpenCase(ctx, sys, evidence.Case{OrgID: o.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Evidence.Assign(ctx, sys, c.ID, usr.ID, evidence.CaseInvestigator); err != nil {
+		t.Fatal(err)
+	}
+	inv := auth.Principal{UserID: usr.ID, Email: usr.Email, Role: auth.RoleInvestigator}
+	content := "s3 evidence " + time.Now().String()
+	it, err := a.Evidence.Add(ctx, inv, c.ID, evidence.Metadata{Name: "x.log", CollectedBy: "A", CollectedAt: time.Now().Add(-time.Hour),
+		LegalBasis: "L", TLP: tlp.Amber}, evidence.Note{}, strings.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := a.Evidence.Download(ctx, inv, it.ID, evidence.Note{Reason: "check"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || string(b) != content {
+		t.Fatalf("download from S3: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, evidence.VaultDir)); !os.IsNotExist(err) {
+		t.Errorf("a local vault was made: %v", err)
+	}
+	if err := a.ReverifyEvidence(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

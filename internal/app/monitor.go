@@ -29,7 +29,7 @@ import (
 // openMonitoring builds the monitoring services: ingest (publishing to the
 // events stream when the bus runs), alerts, intel and the detection engine.
 func (a *App) openMonitoring(ctx context.Context) error {
-	a.Alerts = alert.New(alert.Deps{Store: a.DB, Now: a.now, Logger: a.Log})
+	a.Alerts = alert.New(alert.Deps{Store: a.DB, Escalator: a.escalator(), Now: a.now, Logger: a.Log})
 	a.Engine = detect.NewEngine(a.Org.Owners)
 	a.Intel = intel.NewService(intel.Deps{Store: a.DB, Read: importer.Read, Now: a.now, Logger: a.Log,
 		OnChange: func() { a.rebuildIndicators(context.WithoutCancel(ctx)) }})
@@ -129,16 +129,21 @@ func (a *App) background(ctx context.Context, run func(func())) {
 		run(func() { a.reverifyEvidence(ctx, ReverifyEvery) })
 	}
 	a.portalBackground(ctx, run)
+	a.advisoryBackground(ctx, run)
+	a.notifyBackground(ctx, run)
+	a.incidentBackground(ctx, run)
+	a.allianceBackground(ctx, run)
 	run(func() {
 		ingest.WatchSilence(ctx, a.DB, silenceSink{a.Alerts}, time.Minute, a.now,
 			func(err error) { a.Log.Error("sensor silence check failed", "err", err) })
 	})
 }
 
-// decodeChunk turns a stream message back into events, decoding its raw
-// records exactly as ingest did when it accepted them.
+// decodeChunk turns a stream message back into events: the events ingest
+// published beside the records, or, when Sigma rules need Fields, the raw
+// records decoded exactly as ingest did when it accepted them.
 func (a *App) decodeChunk(data []byte, fn func(*event.Event)) error {
-	skipped, err := ingest.Events(data, decoder{}, fn)
+	skipped, err := ingest.Events(data, decoder{}, a.Engine.NeedsFields(), fn)
 	if skipped > 0 {
 		a.Log.Error("records that decoded at ingest no longer decode; skipped", "records", skipped)
 	}

@@ -19,7 +19,16 @@ func (a *App) mountAPI(mux *http.ServeMux) {
 		Intel:    a.Intel,
 		Evidence: a.Evidence,
 		Portal:   a.Portal,
+		Advisory: a.Advisory,
+		Notify:   a.Notify,
 		Logger:   a.Log.With("mux", "api"),
+		// incident coordination (incident.go)
+		Incidents: a.Incidents,
+		// responder alliance and mobilisation (alliance.go)
+		Alliance: a.Alliance,
+
+		// ReadAdvisories reads imported documents of any known format.
+		ReadAdvisories: readAdvisories,
 	})
 	mux.Handle("/api/", v1.Handler())
 }

@@ -19,10 +19,18 @@ func (a *App) mountWeb(mux *http.ServeMux) error {
 		Intel:        a.Intel,
 		Evidence:     a.Evidence,
 		Portal:       a.Portal,
+		Advisory:     a.Advisory,
+		Notify:       a.Notify,
+		Alliance:     a.Alliance,
 		Logger:       log,
 		CookieSecure: a.Config.CookieSecure,
 		Now:          a.now,
 		BaseURL:      a.Config.BaseURL,
+		// incident coordination (incident.go)
+		Incidents: a.Incidents,
+
+		// ReadAdvisories reads uploaded documents of any known format.
+		ReadAdvisories: readAdvisories,
 	})
 	if err != nil {
 		return err

@@ -39,7 +39,8 @@ func (a *App) openPortal(ctx context.Context, root *os.Root) error {
 	if err != nil {
 		return err
 	}
-	a.Portal = portal.New(portal.Deps{Store: a.DB, Now: a.now, Logger: a.Log.With("service", "portal"), PoWKey: key})
+	a.Portal = portal.New(portal.Deps{Store: a.DB, Bulletins: a.DB, Stats: a.DB, Now: a.now,
+		Logger: a.Log.With("service", "portal"), PoWKey: key})
 	return a.Portal.RebuildIndex(ctx)
 }
 
@@ -70,7 +71,8 @@ func loadOrCreateKey(root *os.Root, name string, n int) ([]byte, error) {
 
 // mountPortal mounts the public portal's own mux at /portal/.
 func (a *App) mountPortal(mux *http.ServeMux) error {
-	site, err := publicweb.New(publicweb.Deps{Portal: a.Portal, Logger: a.Log.With("mux", "portal"), Now: a.now})
+	site, err := publicweb.New(publicweb.Deps{Portal: a.Portal, Logger: a.Log.With("mux", "portal"), Now: a.now,
+		BaseURL: a.Config.BaseURL})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ func (a *App) routes() (http.Handler, error) {
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	intake.NewHTTP(a.Ingest, a.Log).Routes(mux)
 	a.mountAPI(mux)
+	a.mountCSAF(mux)
 	if err := a.mountPortal(mux); err != nil {
 		return nil, err
 	}

@@ -2,8 +2,8 @@
 // strings named by their SHA-256, with staged, resumable uploads.
 //
 // Store is the interface; Disk keeps blobs under one directory opened with
-// os.Root, and an S3-compatible store can implement the same interface
-// later (multipart uploads map onto upload sessions).
+// os.Root, S3 in an S3-compatible bucket (s3.go). Sweep (sweep.go) removes
+// stale upload sessions and blobs no record claims after a grace period.
 //
 // Invariants of every Store:
 //
@@ -11,8 +11,10 @@
 //     visible only whole: its bytes are synced before its name appears, and
 //     the name is made durable before Put or Commit returns.
 //   - A blob is written once and never modified or replaced; a second Put of
-//     the same bytes finds the existing blob. Delete is the only way a blob
-//     goes, and only the evidence service calls it (after destruction).
+//     the same bytes finds the existing blob (and refreshes its modification
+//     time). Delete and DeleteIdle are the only ways a blob goes, and only
+//     the evidence service calls them: after destruction, and when sweeping
+//     blobs no record references after a grace period (sweep.go).
 //   - Content that does not match what the caller expected (size, SHA-256,
 //     SHA-512) is never stored: the staged bytes are removed and nothing is
 //     named.
@@ -45,6 +47,11 @@ type Store interface {
 	Open(ctx context.Context, sha256 string) (io.ReadCloser, int64, error)
 	// Delete removes a blob. Deleting a missing blob is not an error.
 	Delete(ctx context.Context, sha256 string) error
+	// Walk calls fn with every stored blob; an error from fn stops it.
+	Walk(ctx context.Context, fn func(Info) error) error
+	// DeleteIdle removes a blob only when it was last written (or found
+	// again by Put or Commit) before cutoff, and reports whether it did.
+	DeleteIdle(ctx context.Context, sha256 string, cutoff time.Time) (bool, error)
 
 	// CreateUpload starts a resumable upload of size bytes. meta is the
 	// caller's opaque description, kept with the session (at most MaxMeta).

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,15 @@ type Disk struct {
 	root  *os.Root
 	now   func() time.Time
 	locks [64]sync.Mutex // upload sessions, striped by ID
+	blobs [64]sync.Mutex // blob names (promote, Delete, DeleteIdle), striped by SHA-256
+}
+
+// blobLock locks the stripe of the blob named sum (valid hex).
+func (d *Disk) blobLock(sum string) *sync.Mutex {
+	n, _ := strconv.ParseUint(sum[:2], 16, 8)
+	m := &d.blobs[n%uint64(len(d.blobs))]
+	m.Lock()
+	return m
 }
 
 var _ Store = (*Disk)(nil)
@@ -133,10 +143,13 @@ func seal(f *os.File) error {
 
 // promote gives the synced file src its content address. The address is
 // created by a hard link, which never replaces an existing blob: when one
-// exists, it must have the same size. src is left in place.
+// exists, it must have the same size, and it is marked freshly written so
+// that a sweep keeps it for another grace period. src is left in place.
 func (d *Disk) promote(src string, dg Digest) error {
 	final := blobPath(dg.SHA256)
 	dir := path.Dir(final)
+	m := d.blobLock(dg.SHA256)
+	defer m.Unlock()
 	if err := d.mkdirs(dir); err != nil {
 		return err
 	}
@@ -152,7 +165,7 @@ func (d *Disk) promote(src string, dg Digest) error {
 		if fi.Size() != dg.Size {
 			return fmt.Errorf("blob %s exists with %d bytes instead of %d: the store is damaged", dg.SHA256, fi.Size(), dg.Size)
 		}
-		return nil
+		return d.touch(final)
 	}
 	if err != nil {
 		return err
@@ -187,6 +200,13 @@ func (d *Disk) Delete(ctx context.Context, sum string) (err error) {
 	if !ValidSHA256(sum) {
 		return badName("SHA-256", sum)
 	}
+	m := d.blobLock(sum)
+	defer m.Unlock()
+	return d.deleteLocked(sum)
+}
+
+// deleteLocked removes a blob; the caller holds its lock.
+func (d *Disk) deleteLocked(sum string) error {
 	p := blobPath(sum)
 	if err := d.checkDirs(path.Dir(p)); errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -47,7 +47,7 @@ func (d *Disk) CreateUpload(ctx context.Context, size int64, meta []byte) (u Upl
 		return Upload{}, &errs.Error{Kind: errs.KindTooLarge, Code: "blob.meta_too_large",
 			Public: fmt.Sprintf("an upload's description is limited to %d bytes", MaxMeta)}
 	}
-	u = Upload{ID: uuid.Must(uuid.NewRandom()).String(), Size: size, Meta: meta, CreatedAt: d.now().UTC()}
+	u = Upload{ID: newUploadID(), Size: size, Meta: meta, CreatedAt: d.now().UTC()}
 	if err := d.root.Mkdir(sessionDir(u.ID), 0o700); err != nil {
 		return Upload{}, err
 	}
@@ -288,3 +288,6 @@ func (d *Disk) writeState(u Upload) error {
 	}
 	return d.syncDir(sessionDir(u.ID))
 }
+
+// newUploadID is a fresh random upload ID (a lowercase UUID).
+func newUploadID() string { return uuid.Must(uuid.NewRandom()).String() }

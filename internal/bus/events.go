@@ -72,7 +72,11 @@ func (p *EventPublisher) Publish(ctx context.Context, b ingest.Batch) error {
 	subject := EventsSubject + "." + subjectToken(b.OrgID)
 	for start := 0; start < len(b.Records); start += ingest.ChunkSize {
 		chunk := b
-		chunk.Records = b.Records[start:min(start+ingest.ChunkSize, len(b.Records))]
+		end := min(start+ingest.ChunkSize, len(b.Records))
+		chunk.Records = b.Records[start:end]
+		if len(b.Events) == len(b.Records) {
+			chunk.Events = b.Events[start:end]
+		}
 		data, id := ingest.EncodeChunk(chunk)
 		f, err := p.js.PublishAsync(subject, data, jetstream.WithMsgID(id))
 		if err != nil {

@@ -47,6 +47,7 @@ func commands() map[string]command {
 		"audit":   {"check the audit trail: audit verify", auditCmd},
 		"detect":  {"run the detection engine over event files: detect --rules DIR --intel FILE EVENTS...", detectCmd},
 		"intel":   {"threat intel: intel import [--dry-run] FILE...", intelCmd},
+		"advisory": {"advisories: advisory import [--dry-run] FILE|DIR... | advisory pull --kind KIND [--dry-run] URL", advisoryCmd},
 		"version": {"print the version", version},
 
 		"evidence": {"evidence vault: evidence verify [--key FILE] BUNDLE (offline)", evidenceCmd},

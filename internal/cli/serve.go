@@ -46,7 +46,8 @@ func serve(e env, args []string) error {
 // with a random password, shown once. It returns the log-in text to print.
 func prepare(ctx context.Context, a *app.App, cfg config.Config) (string, error) {
 	if cfg.Demo {
-		res, err := demo.Seed(ctx, demo.Deps{Org: a.Org, Auth: a.Auth, Ingest: a.Ingest, Intel: a.Intel})
+		res, err := demo.Seed(ctx, demo.Deps{Org: a.Org, Auth: a.Auth, Ingest: a.Ingest, Intel: a.Intel, Notify: a.Notify,
+			Evidence: a.Evidence, Portal: a.Portal, Incidents: a.Incidents, Alliance: a.Alliance, Advisory: a.Advisory})
 		if err != nil {
 			return "", err
 		}

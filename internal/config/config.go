@@ -37,6 +37,34 @@ type Config struct {
 	SyslogListen  string        `json:"syslog_listen"`   // TCP address for syslog sensors; empty for none
 	SyslogTLSCert string        `json:"syslog_tls_cert"` // PEM certificate: syslog over TLS (RFC 5425) when set
 	SyslogTLSKey  string        `json:"syslog_tls_key"`  // PEM private key for SyslogTLSCert
+	// EvidenceUploadTTL is how long an unfinished resumable evidence upload is
+	// kept; EvidenceOrphanGrace how long content no evidence item claims is
+	// kept after it was written. Zero takes the vault's defaults (7 days, 1 day).
+	EvidenceUploadTTL   time.Duration `json:"evidence_upload_ttl"`
+	EvidenceOrphanGrace time.Duration `json:"evidence_orphan_grace"`
+	// EvidenceS3 keeps evidence blobs in an S3-compatible bucket instead of
+	// DATA-DIR/evidence: https://ACCESS:SECRET@host/bucket[/prefix].
+	EvidenceS3 string `json:"evidence_s3"`
+	// Notifications (notify.go): the SMTP server e-mail goes through (none
+	// configured: e-mail waits in the outbox), and whether webhooks may use
+	// plain http:// to a loopback address (tests, a local receiver).
+	SMTP             SMTP `json:"smtp"`
+	WebhookAllowHTTP bool `json:"webhook_allow_http"`
+	// CSAF provider (internal/app/csaf.go): the CERT named as publisher of
+	// the platform's advisories at /.well-known/csaf/.
+	CSAFPublisher string `json:"csaf_publisher"` // publisher name
+	CSAFNamespace string `json:"csaf_namespace"` // publisher namespace URL (default BASE-URL)
+	CSAFContact   string `json:"csaf_contact"`   // publisher contact details
+	// Advisories (internal/app/advisory.go): the platform-wide due-date
+	// profile ("" for the table by severity and security level, or
+	// "bod-22-01"), the table itself (severity → days on level 1–3 and 4–5
+	// systems; empty for the built-in one), and the escalation ladder's
+	// delays (zero: 24h, 168h, 168h).
+	AdvisoryDueProfile  string            `json:"advisory_due_profile"`
+	AdvisoryDueDays     map[string][2]int `json:"advisory_due_days"`
+	EscalateCISOAfter   time.Duration     `json:"escalate_ciso_after"`
+	EscalateParentAfter time.Duration     `json:"escalate_parent_after"`
+	EscalateCoordAfter  time.Duration     `json:"escalate_coordinator_after"`
 }
 
 // Default returns the built-in defaults.
@@ -49,6 +77,7 @@ func Default() Config {
 		CookieSecure:  true,
 		SessionTTL:    12 * time.Hour,
 		ShutdownGrace: 15 * time.Second,
+		SMTP:          SMTP{Port: 587, TLS: "starttls"},
 	}
 }
 
@@ -93,7 +122,7 @@ func options() []option {
 				return nil
 			}}
 	}
-	return []option{
+	return append([]option{
 		mk("listen", "HTTP listen address", func(c *Config) *string { return &c.Listen }),
 		mk("data-dir", "directory for the database, stream and keys", func(c *Config) *string { return &c.DataDir }),
 		mk("database", "SQLite file path or postgres:// URL (default DATA-DIR/khien.db)", func(c *Config) *string { return &c.Database }),
@@ -109,7 +138,17 @@ func options() []option {
 		mk("syslog-listen", "TCP address for syslog sensors (RFC 5425/6587 framing), e.g. :6514; empty: off", func(c *Config) *string { return &c.SyslogListen }),
 		mk("syslog-tls-cert", "PEM certificate file: serve syslog over TLS", func(c *Config) *string { return &c.SyslogTLSCert }),
 		mk("syslog-tls-key", "PEM private key file for --syslog-tls-cert", func(c *Config) *string { return &c.SyslogTLSKey }),
-	}
+		durOpt("evidence-upload-ttl", "how long an unfinished evidence upload is kept (0: 168h)", func(c *Config) *time.Duration { return &c.EvidenceUploadTTL }),
+		mk("evidence-s3", "S3-compatible bucket for evidence blobs: https://ACCESS:SECRET@host/bucket[/prefix]; empty: DATA-DIR/evidence", func(c *Config) *string { return &c.EvidenceS3 }),
+		durOpt("evidence-orphan-grace", "how long evidence content no item claims is kept (0: 24h)", func(c *Config) *time.Duration { return &c.EvidenceOrphanGrace }),
+		mk("csaf-publisher", "CERT named as publisher of the CSAF advisories", func(c *Config) *string { return &c.CSAFPublisher }),
+		mk("csaf-namespace", "publisher namespace URL of the CSAF advisories (default BASE-URL)", func(c *Config) *string { return &c.CSAFNamespace }),
+		mk("csaf-contact", "contact details of the CSAF publisher", func(c *Config) *string { return &c.CSAFContact }),
+		mk("advisory-due-profile", "due-date profile of action items: empty (table by severity and security level) or bod-22-01", func(c *Config) *string { return &c.AdvisoryDueProfile }),
+		durOpt("escalate-ciso-after", "overdue time before an action item reaches its organisation's CISO (0: 24h)", func(c *Config) *time.Duration { return &c.EscalateCISOAfter }),
+		durOpt("escalate-parent-after", "further time before it reaches the parent organisation (0: 168h)", func(c *Config) *time.Duration { return &c.EscalateParentAfter }),
+		durOpt("escalate-coordinator-after", "further time before it reaches the coordinating body (0: 168h)", func(c *Config) *time.Duration { return &c.EscalateCoordAfter }),
+	}, notifyOptions(mk, boolOpt)...)
 }
 
 // flagValue holds a flag's text until the layers are applied; boolean
@@ -217,6 +256,12 @@ func (c *Config) fill() {
 		c.BaseURL = "http://" + c.Listen
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.CSAFPublisher == "" {
+		c.CSAFPublisher = "Khiên CERT"
+	}
+	if c.CSAFNamespace == "" {
+		c.CSAFNamespace = c.BaseURL
+	}
 	if strings.HasPrefix(c.BaseURL, "http://") {
 		// Browsers keep Secure cookies only from secure origins: behind plain
 		// HTTP (a laptop demo) the session cookie cannot be Secure.
@@ -259,12 +304,27 @@ func (c Config) Validate() error {
 			problems = append(problems, fmt.Sprintf("syslog-listen: %q is not host:port", c.SyslogListen))
 		}
 	}
+	if c.AdvisoryDueProfile != "" && c.AdvisoryDueProfile != "bod-22-01" {
+		problems = append(problems, fmt.Sprintf("advisory-due-profile: want empty or bod-22-01, got %q", c.AdvisoryDueProfile))
+	}
+	for sev, days := range c.AdvisoryDueDays {
+		if days[0] < 1 || days[1] < 1 || days[0] > 3650 || days[1] > 3650 {
+			problems = append(problems, fmt.Sprintf("advisory_due_days.%s: days must be 1 to 3650", sev))
+		}
+	}
+	if c.EscalateCISOAfter < 0 || c.EscalateParentAfter < 0 || c.EscalateCoordAfter < 0 {
+		problems = append(problems, "escalate-*-after: must not be negative")
+	}
 	if (c.SyslogTLSCert == "") != (c.SyslogTLSKey == "") {
 		problems = append(problems, "syslog-tls-cert and syslog-tls-key go together")
 	}
 	if c.SessionTTL < time.Minute {
 		problems = append(problems, "session-ttl: must be at least 1m")
 	}
+	if c.EvidenceUploadTTL < 0 || c.EvidenceOrphanGrace < 0 || (c.EvidenceOrphanGrace > 0 && c.EvidenceOrphanGrace < time.Hour) {
+		problems = append(problems, "evidence-upload-ttl and evidence-orphan-grace: 0 (default) or positive; the grace at least 1h")
+	}
+	problems = append(problems, c.SMTP.problems()...)
 	if len(problems) > 0 {
 		return errors.New("config: " + strings.Join(problems, "; "))
 	}
@@ -275,6 +335,10 @@ func (c Config) Validate() error {
 func (c Config) Redacted() Config {
 	c.Database = redactURL(c.Database)
 	c.NATS = redactURL(c.NATS)
+	c.EvidenceS3 = redactURL(c.EvidenceS3)
+	if c.SMTP.Password != "" {
+		c.SMTP.Password = "xxxxx"
+	}
 	return c
 }
 

@@ -14,11 +14,17 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/khien-cert/khien/internal/advisory"
+	"github.com/khien-cert/khien/internal/alliance"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/evidence"
+	"github.com/khien-cert/khien/internal/incident"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
+	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/tlp"
 )
 
@@ -51,6 +57,16 @@ type Deps struct {
 	Auth   *auth.Service
 	Ingest *ingest.Service
 	Intel  *intel.Service
+	Notify *notify.Service // optional: webhooks
+	// Optional: a case with an evidence item; bulletins and reports.
+	Evidence *evidence.Service
+	Portal   *portal.Service
+	// Optional: a few incidents in different states.
+	Incidents *incident.Service
+	// Optional: alliance responders and a mobilisation.
+	Alliance *alliance.Service
+	// Optional: advisories, action items in several states, debt history.
+	Advisory *advisory.Service
 }
 
 // Seeded data a person trying the demo needs once: the demo sensor's token.
@@ -145,14 +161,35 @@ func Seed(ctx context.Context, d Deps) (Result, error) {
 	if err := seedRegistry(ctx, d, sys, ids); err != nil {
 		return Result{}, err
 	}
+	if err := seedNotify(ctx, d, sys, ids); err != nil {
+		return Result{}, err
+	}
+	users := map[string]string{}
 	for _, a := range Accounts {
 		n := auth.NewUser{Email: a.Email, Role: a.Role, Password: Password, Name: roleName(a.Role)}
 		if a.Org != "" {
 			n.Orgs = []string{ids[a.Org]}
 		}
-		if _, err := d.Auth.CreateUser(ctx, sys, n); err != nil {
+		u, err := d.Auth.CreateUser(ctx, sys, n)
+		if err != nil {
 			return Result{}, fmt.Errorf("demo user %s: %w", a.Email, err)
 		}
+		users[a.Email] = u.ID
+	}
+	if err := seedEvidence(ctx, d, sys, ids, users); err != nil {
+		return Result{}, err
+	}
+	if err := seedPortal(ctx, d, users); err != nil {
+		return Result{}, err
+	}
+	if err := seedIncidents(ctx, d, ids, users); err != nil {
+		return Result{}, err
+	}
+	if err := seedAdvisories(ctx, d, users); err != nil {
+		return Result{}, err
+	}
+	if err := seedAlliance(ctx, d, ids, users); err != nil {
+		return Result{}, err
 	}
 	return seedMonitoring(ctx, d, sys, ids)
 }

@@ -41,6 +41,14 @@ func (e *Engine) Indicators() *Index { return e.iocs.Load() }
 // SetRules swaps in a new rule set.
 func (e *Engine) SetRules(rs *sigma.RuleSet) { e.rules.Store(rs) }
 
+// NeedsFields reports whether matching reads Event.Fields: only Sigma rules
+// do (the indicator index, routing and excerpts read the model), so events
+// without Fields match the same while no rule is loaded.
+func (e *Engine) NeedsFields() bool {
+	rs := e.rules.Load()
+	return rs != nil && rs.Len() > 0
+}
+
 // Hits matches ev and returns one alert hit per matched indicator
 // observable (its feeds folded into Sources) and per matched rule, each
 // routed to the sensor's owner and the owners of the event's addresses and

@@ -12,6 +12,7 @@ import (
 	"github.com/khien-cert/khien/internal/blob"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/evidence/custody"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // Add streams r into the vault as a new item of a case. Its SHA-256 and
@@ -19,11 +20,11 @@ import (
 // hash (m.SuppliedHash) is refused and nothing is stored. n describes the
 // receipt (where, why). The item enters on legal hold, held by p.
 func (s *Service) Add(ctx context.Context, p auth.Principal, caseID string, m Metadata, n Note, r io.Reader) (Item, error) {
-	c, _, err := s.caseAccess(ctx, p, auth.PermEvidenceWrite, caseID)
+	c, v, err := s.caseAccess(ctx, p, auth.PermEvidenceWrite, caseID)
 	if err != nil {
 		return Item{}, err
 	}
-	want, err := s.prepare(p, &m, &n)
+	want, err := s.prepare(v.Clearance, &m, &n)
 	if err != nil {
 		return Item{}, err
 	}
@@ -34,9 +35,10 @@ func (s *Service) Add(ctx context.Context, p auth.Principal, caseID string, m Me
 	return s.insert(ctx, p, c, m, n, dg, "")
 }
 
-func (s *Service) prepare(p auth.Principal, m *Metadata, n *Note) (blob.Expect, error) {
+// prepare validates an item's metadata for a person cleared up to clearance.
+func (s *Service) prepare(clearance tlp.Level, m *Metadata, n *Note) (blob.Expect, error) {
 	now := s.clock()
-	want, err := validateMetadata(m, now, p.Clearance())
+	want, err := validateMetadata(m, now, clearance)
 	if err != nil {
 		return blob.Expect{}, err
 	}
@@ -111,10 +113,11 @@ type uploadMeta struct {
 // StartUpload opens a resumable upload of size bytes for a new item of a
 // case. The session survives restarts; only p may continue or commit it.
 func (s *Service) StartUpload(ctx context.Context, p auth.Principal, caseID string, m Metadata, n Note, size int64) (Upload, error) {
-	if _, _, err := s.caseAccess(ctx, p, auth.PermEvidenceWrite, caseID); err != nil {
+	_, v, err := s.caseAccess(ctx, p, auth.PermEvidenceWrite, caseID)
+	if err != nil {
 		return Upload{}, err
 	}
-	if _, err := s.prepare(p, &m, &n); err != nil {
+	if _, err := s.prepare(v.Clearance, &m, &n); err != nil {
 		return Upload{}, err
 	}
 	if size < 0 || (s.maxSize > 0 && size > s.maxSize) {

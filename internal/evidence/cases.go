@@ -8,6 +8,7 @@ import (
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // OpenCase opens a case for evidence. With an ID (an incident's, later) it
@@ -44,6 +45,13 @@ func (s *Service) OpenCase(ctx context.Context, p auth.Principal, c Case) (Case,
 // investigators and coordinators can be assigned: administrators, who
 // assign, never see evidence themselves.
 func (s *Service) Assign(ctx context.Context, p auth.Principal, caseID, userID string, role CaseRole) (Assignment, error) {
+	return s.AssignCleared(ctx, p, caseID, userID, role, 0)
+}
+
+// AssignCleared is Assign with a ceiling on the TLP the user sees in this
+// case (zero: their role's clearance). A ceiling above the role's
+// clearance changes nothing: the lower of the two applies.
+func (s *Service) AssignCleared(ctx context.Context, p auth.Principal, caseID, userID string, role CaseRole, ceiling tlp.Level) (Assignment, error) {
 	c, err := s.managedCase(ctx, p, caseID)
 	if err != nil {
 		return Assignment{}, err
@@ -63,9 +71,19 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, caseID, userID s
 		return Assignment{}, errs.Invalid("evidence.not_assignable", "only active investigators and coordinators can be assigned to a case",
 			errs.Field("user_id", "evidence.not_assignable", fmt.Sprintf("%s is a %s", who.Email, who.Role)))
 	}
-	a := Assignment{CaseID: c.ID, UserID: who.ID, Email: who.Email, Role: role, AssignedBy: p.Email, AssignedAt: s.clock()}
-	return s.store.AssignCase(ctx, a, audit.New(p, "evidence.assign", "evidence_case", c.ID, c.OrgID).
-		WithDetail(map[string]any{"user": who.ID, "email": who.Email, "role": role}))
+	if ceiling != 0 && !ceiling.Valid() {
+		return Assignment{}, errs.Invalid("evidence.bad_tlp", "not a TLP level",
+			errs.Field("clearance", "evidence.bad_tlp", "one of CLEAR, GREEN, AMBER, AMBER+STRICT, RED"))
+	}
+	if ceiling == who.Role.Clearance() {
+		ceiling = 0 // the role's own clearance: nothing to cap
+	}
+	a := Assignment{CaseID: c.ID, UserID: who.ID, Email: who.Email, Role: role, Clearance: ceiling, AssignedBy: p.Email, AssignedAt: s.clock()}
+	detail := map[string]any{"user": who.ID, "email": who.Email, "role": role}
+	if ceiling != 0 {
+		detail["clearance"] = ceiling.String()
+	}
+	return s.store.AssignCase(ctx, a, audit.New(p, "evidence.assign", "evidence_case", c.ID, c.OrgID).WithDetail(detail))
 }
 
 // Unassign takes a user off a case. A user who still holds items of the

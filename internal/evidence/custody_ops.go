@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/khien-cert/khien/internal/audit"
@@ -206,6 +207,29 @@ func (s *Service) SetRetention(ctx context.Context, p auth.Principal, itemID str
 // deleted once no other live item has the same bytes; the record and its
 // custody log stay.
 func (s *Service) Destroy(ctx context.Context, p auth.Principal, itemID string, n Note) (Item, error) {
+	return s.destroy(ctx, p, itemID, n, nil)
+}
+
+// MinConfirm is how many leading hex digits of an item's SHA-256 confirm
+// its destruction in DestroyConfirmed.
+const MinConfirm = 12
+
+// DestroyConfirmed is Destroy for a person at a form or a script: confirm
+// must be the start (at least MinConfirm hex digits) of the item's SHA-256,
+// so that destroying the wrong item takes more than a wrong ID.
+func (s *Service) DestroyConfirmed(ctx context.Context, p auth.Principal, itemID, confirm string, n Note) (Item, error) {
+	confirm = strings.ToLower(strings.TrimSpace(confirm))
+	return s.destroy(ctx, p, itemID, n, func(it *Item) error {
+		if len(confirm) < MinConfirm || !strings.HasPrefix(it.SHA256, confirm) {
+			return errs.Invalid("evidence.confirm_mismatch", "the confirmation does not match the item's SHA-256",
+				errs.Field("confirm", "evidence.confirm_mismatch",
+					fmt.Sprintf("type the first %d characters of the item's SHA-256", MinConfirm)))
+		}
+		return nil
+	})
+}
+
+func (s *Service) destroy(ctx context.Context, p auth.Principal, itemID string, n Note, confirm func(*Item) error) (Item, error) {
 	v, err := viewer(p, auth.PermEvidenceDispose)
 	if err != nil {
 		return Item{}, err
@@ -214,6 +238,11 @@ func (s *Service) Destroy(ctx context.Context, p auth.Principal, itemID string, 
 		return Item{}, err
 	}
 	it, err := s.change(ctx, p, v, itemID, func(it *Item) ([]draft, *Transfer, error) {
+		if confirm != nil {
+			if err := confirm(it); err != nil {
+				return nil, nil, err
+			}
+		}
 		if err := s.destroyable(ctx, v, it); err != nil {
 			return nil, nil, err
 		}

@@ -13,7 +13,10 @@
 // gives their role evidence:read on the case's organisation (investigators
 // and coordinators); they are assigned to the case (case_assignments) as
 // investigator or coordinator; and the item's TLP is within their clearance.
-// Anything else answers errs.NotFound, as if it did not exist. The store
+// Anything else answers errs.NotFound, as if it did not exist. An
+// assignment may carry a TLP ceiling below the role's clearance (a partner
+// agency's investigator cleared for AMBER): the lower of the two applies,
+// to reads, to what the person may add and to what may be handed to them. The store
 // applies these conditions in every query through a Viewer; there is no
 // unscoped read a handler can reach.
 //
@@ -48,6 +51,12 @@
 //   - Items enter on legal hold. A blob is deleted only by destruction, which
 //     needs the hold released and the retention date passed, and only once
 //     no other live item has the same content.
+//   - Destruction from a person's request (DestroyConfirmed) also needs the
+//     start of the item's SHA-256 typed back, so a wrong ID destroys nothing.
+//   - Sweep removes upload sessions older than their age and content no
+//     live item (and no open committed session) claims after a grace
+//     period, asking the records again just before each deletion; each
+//     removal is audited.
 //   - Re-verification re-hashes every live blob and checks every custody
 //     chain; a blob that no longer matches gets a "verification_failed"
 //     event on each item that has it.

@@ -8,6 +8,7 @@ import (
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/evidence/custody"
+	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/tlp"
 )
 
@@ -23,6 +24,9 @@ type Store interface {
 	CaseAssignments(ctx context.Context, caseID string) ([]Assignment, error)
 	CountHeld(ctx context.Context, caseID, userID string) (int, error)
 	EvidencePerson(ctx context.Context, userID string) (Person, error)
+	// ListMyCases lists the cases v.UserID is assigned to in a viewing role,
+	// within v.Orgs, sorted and paged by pr (normalised against MyCaseSort).
+	ListMyCases(ctx context.Context, v Viewer, pr page.Request) (page.Result[MyCase], error)
 
 	AddEvidence(ctx context.Context, it Item, events []custody.Event, e []audit.Entry) (Item, error)
 	GetEvidence(ctx context.Context, v Viewer, id string) (Item, error)
@@ -78,10 +82,13 @@ type Case struct {
 
 // Assignment puts a user on a case.
 type Assignment struct {
-	CaseID     string    `json:"case_id"`
-	UserID     string    `json:"user_id"`
-	Email      string    `json:"email"`
-	Role       CaseRole  `json:"role"`
+	CaseID string   `json:"case_id"`
+	UserID string   `json:"user_id"`
+	Email  string   `json:"email"`
+	Role   CaseRole `json:"role"`
+	// Clearance caps the TLP the user sees in this case below their role's
+	// clearance; zero leaves the role's. It never raises it.
+	Clearance  tlp.Level `json:"clearance,omitzero"`
 	AssignedBy string    `json:"assigned_by"`
 	AssignedAt time.Time `json:"assigned_at"`
 }

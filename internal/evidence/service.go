@@ -55,12 +55,17 @@ func New(d Deps) *Service {
 }
 
 // Open builds the Service on the data directory root: the custody key from
-// keys/custody.key and the blob vault in the evidence/ directory. d.Blobs
-// and d.Key are filled; Close releases the vault.
+// keys/custody.key and, unless d.Blobs is given (an S3 store), the blob
+// vault in the evidence/ directory. d.Key is filled; Close releases the
+// vault.
 func Open(root *os.Root, d Deps) (*Service, error) {
 	key, err := LoadOrCreateKey(root)
 	if err != nil {
 		return nil, err
+	}
+	if d.Blobs != nil {
+		d.Key = key
+		return New(d), nil
 	}
 	if err := root.MkdirAll(VaultDir, 0o700); err != nil {
 		return nil, fmt.Errorf("evidence vault: %w", err)
@@ -128,6 +133,9 @@ func (s *Service) caseAccess(ctx context.Context, p auth.Principal, perm auth.Pe
 	a, err := s.store.CaseAssignment(ctx, caseID, p.UserID)
 	if errs.Is(err, errs.KindNotFound) || (err == nil && !a.Role.Valid()) {
 		return Case{}, Viewer{}, errs.NotFound("evidence.case_not_found")
+	}
+	if a.Clearance.Valid() && a.Clearance < v.Clearance {
+		v.Clearance = a.Clearance // the case's ceiling, for what is added here
 	}
 	return c, v, err
 }

@@ -45,7 +45,8 @@ func (s *Service) RequestTransfer(ctx context.Context, p auth.Principal, itemID,
 }
 
 // receiver checks that userID may receive the item: another active user
-// assigned to its case in a viewing role, with the clearance for its TLP.
+// assigned to its case in a viewing role, with the clearance for its TLP
+// (their role's, and the case assignment's ceiling if it has one).
 func (s *Service) receiver(ctx context.Context, it Item, p auth.Principal, userID string) (Person, error) {
 	bad := func(why string) (Person, error) {
 		return Person{}, errs.Invalid("evidence.bad_receiver", why, errs.Field("to", "evidence.bad_receiver", why))
@@ -67,7 +68,7 @@ func (s *Service) receiver(ctx context.Context, it Item, p auth.Principal, userI
 	if err != nil {
 		return Person{}, err
 	}
-	if who.Disabled || !who.Role.Clearance().Allows(it.TLP) {
+	if who.Disabled || !who.Role.Clearance().Allows(it.TLP) || (a.Clearance.Valid() && !a.Clearance.Allows(it.TLP)) {
 		return bad(who.Email + " may not hold this item")
 	}
 	return who, nil

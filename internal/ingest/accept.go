@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/event"
 )
 
 // Result is what became of a batch.
@@ -82,17 +83,21 @@ func (s *Service) acquire() bool {
 
 func (s *Service) release() { <-s.slots }
 
-// publish validates records by decoding them, publishes the valid ones
-// durably and records the sensor's counters.
+// publish normalises records (rejecting those that do not), publishes the
+// valid ones with their events durably and records the sensor's counters.
 func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result, error) {
 	now := s.d.Now().UTC().Truncate(time.Microsecond)
 	res := Result{Rejected: []Reject{}}
-	b := Batch{SensorID: sn.ID, OrgID: sn.OrgID, Received: now, Records: make([][]byte, 0, len(recs))}
+	b := Batch{SensorID: sn.ID, OrgID: sn.OrgID, Received: now, Records: make([][]byte, 0, len(recs)),
+		Events: make([]event.Event, 0, len(recs))}
 	for _, rec := range recs {
 		err := rec.Err
 		if err == nil {
-			if err = Check(s.d.Decoder, rec.Raw); err == nil {
+			var ev event.Event
+			if ev, err = Normalize(s.d.Decoder, sn.ID, sn.OrgID, rec.Raw, now); err == nil {
+				ev.Fields = nil // not published: detection re-reads the record when rules need them
 				b.Records = append(b.Records, rec.Raw)
+				b.Events = append(b.Events, ev)
 				continue
 			}
 		}

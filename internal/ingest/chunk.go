@@ -14,14 +14,19 @@ import (
 )
 
 // Batch is the accepted records of one sensor's batch. The stream carries
-// records as the sensor sent them, not decoded events: decoding a record
-// again in the detection worker costs less than encoding and decoding the
-// event model, and the raw record is what the event ID is computed from.
+// the records as the sensor sent them (the original evidence, and what the
+// event ID is computed from) and, beside each, the event ingest decoded from
+// it, so detection need not decode the record again.
 type Batch struct {
 	SensorID string
 	OrgID    string
 	Received time.Time
 	Records  [][]byte
+	// Events, when set, are the records' normalised events (Normalize), one
+	// per record in the same order; their Fields are not carried. EncodeChunk
+	// writes a version 2 chunk with them, else a version 1 chunk of records
+	// alone. DecodeChunk fills them from a version 2 chunk.
+	Events []event.Event
 }
 
 // ChunkSize is how many records travel in one stream message. The embedded
@@ -29,37 +34,64 @@ type Batch struct {
 // grouped: one fsync covers a chunk.
 const ChunkSize = 256
 
+// Chunk versions: 1 holds records only; 2 follows each record with its
+// event's model encoding (see model.go). A chunk without "v" is version 1.
+const chunkVersion = 2
+
 type chunkHeader struct {
+	Version  int    `json:"v,omitempty"`
 	Sensor   string `json:"s"`
 	Org      string `json:"o"`
 	Received int64  `json:"r"` // Unix nanoseconds, UTC
 }
 
 // EncodeChunk encodes records of b (at most ChunkSize) as one stream message:
-// a JSON header line, then each record with a uvarint length. The message ID
-// is derived from the records' event IDs, so a re-sent chunk is dropped by
-// the stream.
+// a JSON header line, then each record with a uvarint length, and in a
+// version 2 chunk (b.Events set) after each record its event's model with a
+// uvarint length. The message ID is derived from the records' event IDs, so
+// a re-sent chunk is dropped by the stream.
 func EncodeChunk(b Batch) (data []byte, id string) {
-	hdr, _ := json.Marshal(chunkHeader{Sensor: b.SensorID, Org: b.OrgID, Received: b.Received.UnixNano()})
+	withModels := len(b.Records) > 0 && len(b.Events) == len(b.Records)
+	h := chunkHeader{Sensor: b.SensorID, Org: b.OrgID, Received: b.Received.UnixNano()}
+	if withModels {
+		h.Version = chunkVersion
+	}
+	hdr, _ := json.Marshal(h)
 	size := len(hdr) + 1
 	for _, r := range b.Records {
 		size += len(r) + binary.MaxVarintLen32
+		if withModels {
+			size += 256
+		}
 	}
 	data = append(make([]byte, 0, size), hdr...)
 	data = append(data, '\n')
-	h := sha256.New()
-	for _, r := range b.Records {
+	sum := sha256.New()
+	var model []byte
+	for i, r := range b.Records {
 		data = binary.AppendUvarint(data, uint64(len(r)))
 		data = append(data, r...)
-		h.Write([]byte(event.NewID(b.SensorID, r)))
+		if !withModels {
+			sum.Write([]byte(event.NewID(b.SensorID, r)))
+			continue
+		}
+		ev := &b.Events[i]
+		model = appendModel(model[:0], ev)
+		data = binary.AppendUvarint(data, uint64(len(model)))
+		data = append(data, model...)
+		sum.Write([]byte(ev.ID)) // Normalize made it: event.NewID(b.SensorID, r)
 	}
-	return data, hex.EncodeToString(h.Sum(nil)[:16])
+	return data, hex.EncodeToString(sum.Sum(nil)[:16])
 }
 
 var errBadChunk = errors.New("ingest: malformed stream chunk")
 
 // DecodeChunk reads a message made by EncodeChunk. Records alias data.
-func DecodeChunk(data []byte) (Batch, error) {
+func DecodeChunk(data []byte) (Batch, error) { return decodeChunk(data, true) }
+
+// decodeChunk reads a chunk, decoding its events' models only when models
+// is set (a version 2 chunk's models are otherwise skipped).
+func decodeChunk(data []byte, models bool) (Batch, error) {
 	nl := -1
 	for i, c := range data {
 		if c == '\n' {
@@ -68,25 +100,49 @@ func DecodeChunk(data []byte) (Batch, error) {
 		}
 	}
 	var hdr chunkHeader
-	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil {
+	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 || hdr.Version > chunkVersion {
 		return Batch{}, errBadChunk
 	}
 	b := Batch{SensorID: hdr.Sensor, OrgID: hdr.Org, Received: time.Unix(0, hdr.Received).UTC()}
-	for rest := data[nl+1:]; len(rest) > 0; {
+	next := func(rest []byte) ([]byte, []byte, bool) {
 		n, k := binary.Uvarint(rest)
 		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, nil, false
+		}
+		return rest[k : k+int(n)], rest[k+int(n):], true
+	}
+	for rest := data[nl+1:]; len(rest) > 0; {
+		rec, after, ok := next(rest)
+		if !ok {
 			return Batch{}, errBadChunk
 		}
-		b.Records = append(b.Records, rest[k:k+int(n)])
-		rest = rest[k+int(n):]
+		b.Records = append(b.Records, rec)
+		rest = after
+		if hdr.Version != chunkVersion {
+			continue
+		}
+		model, after, ok := next(rest)
+		if !ok {
+			return Batch{}, errBadChunk
+		}
+		rest = after
+		if !models {
+			continue
+		}
+		ev, err := decodeModel(model)
+		if err != nil {
+			return Batch{}, errBadChunk
+		}
+		b.Events = append(b.Events, ev)
 	}
 	return b, nil
 }
 
 // Normalize decodes one raw record of a sensor into an event stamped with its
 // stable ID, sensor, organisation and receive time (also its time when the
-// record carries none). Detection uses it to decode the records the stream
-// carries; ingest validates with Check, which decodes the same way.
+// record carries none). Ingest normalises every record it accepts (a record
+// that does not normalise is rejected) and publishes the events beside the
+// records; detection uses it to decode records again when it needs Fields.
 func Normalize(d Decoder, sensorID, orgID string, raw []byte, received time.Time) (event.Event, error) {
 	ev, err := decodeRecord(d, raw)
 	if err != nil {
@@ -114,12 +170,26 @@ func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
 	return d.Decode(d.Detect(raw), raw)
 }
 
-// Events decodes a chunk's records with d and calls fn for each event; a
+// Events calls fn with each event of a chunk. A version 2 chunk's events
+// are taken from their models, stamped as Normalize stamps them, and lack
+// Fields; with fields set (Sigma rules need them), and for version 1 chunks,
+// the records are decoded again with d, exactly as ingest decoded them. A
 // record that no longer decodes (it did when accepted) is skipped and counted.
-func Events(data []byte, d Decoder, fn func(*event.Event)) (skipped int, err error) {
-	b, err := DecodeChunk(data)
+func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped int, err error) {
+	b, err := decodeChunk(data, !fields)
 	if err != nil {
 		return 0, err
+	}
+	if len(b.Events) == len(b.Records) && len(b.Events) > 0 {
+		for i := range b.Events {
+			ev := &b.Events[i]
+			ev.SensorID, ev.OrgID, ev.Received = b.SensorID, b.OrgID, b.Received
+			if ev.Time.IsZero() {
+				ev.Time = b.Received
+			}
+			fn(ev)
+		}
+		return 0, nil
 	}
 	for _, raw := range b.Records {
 		ev, err := Normalize(d, b.SensorID, b.OrgID, raw, b.Received)

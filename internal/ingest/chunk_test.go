@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 	"time"
 
@@ -53,7 +54,7 @@ func TestEventsStampLikeIngest(t *testing.T) {
 	at := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
 	data, _ := EncodeChunk(Batch{SensorID: "s1", OrgID: "o1", Received: at, Records: [][]byte{[]byte("x"), []byte("bad")}})
 	var evs []event.Event
-	skipped, err := Events(data, fakeDecoder{}, func(ev *event.Event) { evs = append(evs, *ev) })
+	skipped, err := Events(data, fakeDecoder{}, false, func(ev *event.Event) { evs = append(evs, *ev) })
 	if err != nil || skipped != 1 || len(evs) != 1 {
 		t.Fatalf("Events = %d skipped, %v, %d events", skipped, err, len(evs))
 	}
@@ -61,20 +62,80 @@ func TestEventsStampLikeIngest(t *testing.T) {
 	if ev.ID != event.NewID("s1", []byte("x")) || ev.SensorID != "s1" || ev.OrgID != "o1" || !ev.Time.Equal(at) || !ev.Received.Equal(at) {
 		t.Errorf("event = %+v", ev)
 	}
+	// A version 2 chunk carries the events ingest normalised; they come
+	// back stamped the same way without decoding the records.
+	norm, err := Normalize(fakeDecoder{}, "s1", "o1", []byte("x"), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data2, _ := EncodeChunk(Batch{SensorID: "s1", OrgID: "o1", Received: at, Records: [][]byte{[]byte("x")}, Events: []event.Event{norm}})
+	evs = nil
+	if _, err := Events(data2, panicDecoder{}, false, func(ev *event.Event) { evs = append(evs, *ev) }); err != nil || len(evs) != 1 {
+		t.Fatalf("Events(v2) = %v, %d events", err, len(evs))
+	}
+	if evs[0].ID != ev.ID || evs[0].Kind != "x" || evs[0].SensorID != "s1" || !evs[0].Time.Equal(at) || !evs[0].Received.Equal(at) {
+		t.Errorf("v2 event = %+v", evs[0])
+	}
+}
+
+// panicDecoder fails a test that decodes records it should not.
+type panicDecoder struct{}
+
+func (panicDecoder) Detect([]byte) event.Format { panic("record decoded again") }
+func (panicDecoder) Decode(event.Format, []byte) (event.Event, error) {
+	panic("record decoded again")
+}
+
+func TestModelRejectsDamage(t *testing.T) {
+	ev := event.Event{ID: "abc", Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Format: event.FormatEVE,
+		Hosts: []string{"a.example"}, Severity: -3}
+	enc := appendModel(nil, &ev)
+	got, err := decodeModel(enc)
+	if err != nil || got.ID != "abc" || got.Severity != -3 || !got.Time.Equal(ev.Time) || len(got.Hosts) != 1 {
+		t.Fatalf("decodeModel = %+v, %v", got, err)
+	}
+	for n := range len(enc) {
+		if _, err := decodeModel(enc[:n]); err == nil {
+			t.Errorf("truncated to %d bytes: accepted", n)
+		}
+	}
+	if _, err := decodeModel(append(enc, 0)); err == nil {
+		t.Error("trailing byte accepted")
+	}
 }
 
 func FuzzDecodeChunk(f *testing.F) {
 	data, _ := EncodeChunk(Batch{SensorID: "s", OrgID: "o", Received: time.Unix(1, 0), Records: [][]byte{[]byte("r1"), []byte("r2")}})
 	f.Add(data)
 	f.Add([]byte("{}\n\x05abc"))
+	at := time.Unix(1, 0).UTC()
+	v2, _ := EncodeChunk(Batch{SensorID: "s", OrgID: "o", Received: at, Records: [][]byte{[]byte("r1")},
+		Events: []event.Event{{ID: "id", Time: at, Format: event.FormatEVE, Kind: "dns", Hosts: []string{"a.example"}, Severity: 2}}})
+	f.Add(v2)
+	f.Add([]byte(`{"v":2,"s":"s","o":"o","r":1}` + "\n\x01x\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := DecodeChunk(data)
 		if err != nil {
 			return
 		}
+		if b.Events != nil && len(b.Events) != len(b.Records) {
+			t.Fatalf("%d events for %d records", len(b.Events), len(b.Records))
+		}
 		re, _ := EncodeChunk(b)
-		if b2, err := DecodeChunk(re); err != nil || len(b2.Records) != len(b.Records) {
+		b2, err := DecodeChunk(re)
+		if err != nil || len(b2.Records) != len(b.Records) || len(b2.Events) != len(b.Events) {
 			t.Fatalf("re-encoded chunk does not decode: %v", err)
+		}
+		for i := range b.Events {
+			if !reflect.DeepEqual(b.Events[i], b2.Events[i]) {
+				t.Fatalf("event %d changed in a round trip:\n%+v\n%+v", i, b.Events[i], b2.Events[i])
+			}
+		}
+		if len(b.Events) > 0 { // a version 2 chunk's events come without decoding records
+			n := 0
+			if _, err := Events(data, panicDecoder{}, false, func(*event.Event) { n++ }); err != nil || n != len(b.Events) {
+				t.Fatalf("Events = %v, %d events of %d", err, n, len(b.Events))
+			}
 		}
 	})
 }

@@ -2,7 +2,10 @@ package ingest
 
 import (
 	"context"
+	"strconv"
 	"time"
+
+	"github.com/khien-cert/khien/internal/notify"
 )
 
 // SilenceStore finds and flags sensors that stopped or resumed sending.
@@ -74,4 +77,42 @@ func WatchSilence(ctx context.Context, st SilenceStore, sink SilenceSink, every 
 			}
 		}
 	}
+}
+
+// SilenceNotice is what the owning organisation's 24×7 duty contacts are
+// told, in the transaction that flags a sensor silent (silent true) or
+// clears the flag when it sends again: the sensor's name, when it last sent,
+// and a link to its page. Times are written in Vietnam's time zone, as the
+// UI shows them.
+func SilenceNotice(s Sensor, silent bool, now time.Time) notify.Notice {
+	zone, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		zone = time.FixedZone("ICT", 7*3600)
+	}
+	lastVI, lastEN := "chưa từng gửi", "never"
+	if !s.LastSeen.IsZero() {
+		lastVI = s.LastSeen.In(zone).Format("15:04 02/01/2006") + " (GMT+7)"
+		lastEN = lastVI
+	}
+	mins := strconv.Itoa(int(s.Cadence / time.Minute))
+	n := notify.Notice{Kind: notify.KindSensorSilent, OrgID: s.OrgID, Contacts: []string{"duty-24x7"},
+		Link: "/sensors/" + s.ID,
+		Data: map[string]any{"sensor_id": s.ID, "sensor": s.Name, "last_seen": s.LastSeen.UTC(), "at": now.UTC()}}
+	if silent {
+		n.Text = map[string]notify.Text{
+			"vi": {Subject: "Cảm biến " + s.Name + " đã ngừng gửi dữ liệu",
+				Body: "Cảm biến " + s.Name + " không gửi dữ liệu lâu hơn chu kỳ dự kiến (" + mins + " phút).\nLần gửi cuối: " + lastVI + "."},
+			"en": {Subject: "Sensor " + s.Name + " has gone silent",
+				Body: "Sensor " + s.Name + " has sent nothing for longer than its expected cadence (" + mins + " minutes).\nLast seen: " + lastEN + "."},
+		}
+		return n
+	}
+	n.Kind = notify.KindSensorResumed
+	n.Text = map[string]notify.Text{
+		"vi": {Subject: "Cảm biến " + s.Name + " đã gửi dữ liệu trở lại",
+			Body: "Cảm biến " + s.Name + " đã gửi dữ liệu trở lại.\nLần gửi cuối: " + lastVI + "."},
+		"en": {Subject: "Sensor " + s.Name + " is sending again",
+			Body: "Sensor " + s.Name + " is sending again.\nLast seen: " + lastEN + "."},
+	}
+	return n
 }

@@ -45,4 +45,10 @@
 //   - Saves use the entry's Version: a change that lost a race with another
 //     change of the same entry is retried from a fresh read, so two
 //     reviewers confirming at once publish the entry exactly once.
+//   - Awareness bulletins (bulletin.go) are written by portal reviewers in
+//     Vietnamese and English; one is public only from its publication time
+//     (a draft or a scheduled one answers not found), and edits need the
+//     version the writer saw. Their text is plain, escaped wherever shown.
+//   - The public statistics (stats.go) are counts only, per calendar month
+//     in Vietnam time, computed at most every StatsTTL.
 package portal

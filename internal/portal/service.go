@@ -90,6 +90,11 @@ type Deps struct {
 	// every 2 minutes, bursts of 5); Lookup limits look-ups and receipt
 	// checks (default one a second, bursts of 30).
 	Report, Lookup guard.LimitOptions
+	// Bulletins keeps awareness bulletins and Stats counts for the public
+	// statistics page (bulletin.go, stats.go); without them those answer
+	// KindUnavailable.
+	Bulletins BulletinStore
+	Stats     StatsStore
 }
 
 // Service is the public portal: reports, look-ups, review and appeals.
@@ -99,6 +104,7 @@ type Service struct {
 	reports *guard.Limiter
 	lookups *guard.Limiter
 	live    live
+	stats   statsCache
 }
 
 // New returns a Service. Call RebuildIndex before answering look-ups.

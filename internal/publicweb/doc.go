@@ -1,8 +1,10 @@
 // Package publicweb is the public scam portal's own mux: the pages a
 // citizen uses without an account, on a phone or a laptop, in Vietnamese
 // (the default) or English. It reports a scam, shows and looks up a
-// receipt, checks a value, files an appeal and hands out the published
-// lists. All rules live in internal/portal; this package reads forms,
+// receipt, checks a value, files an appeal, hands out the published lists
+// (rate-limited per client network), reads awareness bulletins and their
+// RSS 2.0 and Atom feeds (bulletins.go, feeds.go) and the statistics page,
+// whose charts are SVG drawn on the server (stats.go). All rules live in internal/portal; this package reads forms,
 // calls the portal.Service and renders the answer.
 //
 // It is separate from the staff UI (internal/web) on purpose (STYLE rule

@@ -1,9 +1,12 @@
 package publicweb
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/httpx"
 	"github.com/khien-cert/khien/internal/portal/blocklist"
 	"github.com/khien-cert/khien/internal/portal/canon"
 )
@@ -53,6 +56,10 @@ func (s *Site) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d == nil {
 		return errs.NotFound("portal.list_not_found")
+	}
+	if err := s.dl.Limit(httpx.ClientIP(r), s.now()); err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(s.dlEvery.Seconds()))))
+		return err
 	}
 	wr, err := blocklist.New(d.Format, w, blocklist.Options{Now: s.now(), Kind: d.Kind, Zone: s.zone,
 		NS: "localhost.", Mbox: "hostmaster." + s.zone, Identity: "Khiên public scam portal"})

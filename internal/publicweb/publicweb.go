@@ -15,6 +15,7 @@ import (
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/httpx"
 	"github.com/khien-cert/khien/internal/portal"
+	"github.com/khien-cert/khien/internal/portal/guard"
 )
 
 // Prefix is where the portal is mounted; every route is under it.
@@ -39,6 +40,13 @@ type Deps struct {
 	// Zone is the origin of the response policy zone ("rpz.khien.example.");
 	// "khien-portal.rpz." when empty.
 	Zone string
+	// Downloads limits list downloads per client network (default one
+	// every 10 seconds, bursts of 20): a resolver pulling its zone every few
+	// minutes never meets it; a script fetching the lists in a loop does.
+	Downloads guard.LimitOptions
+	// BaseURL is the public URL of the site ("https://khien.example"), for
+	// the absolute links of the feeds; the request's own when empty.
+	BaseURL string
 }
 
 // Site is the public portal.
@@ -47,6 +55,9 @@ type Site struct {
 	log     *slog.Logger
 	now     func() time.Time
 	zone    string
+	baseURL string
+	dl      *guard.Limiter
+	dlEvery time.Duration
 	cat     catalogue
 	pages   map[string]*template.Template
 	handler http.Handler
@@ -57,7 +68,7 @@ func New(d Deps) (*Site, error) {
 	if d.Portal == nil {
 		return nil, errors.New("publicweb: Portal is required")
 	}
-	s := &Site{svc: d.Portal, log: d.Logger, now: d.Now, zone: d.Zone}
+	s := &Site{svc: d.Portal, log: d.Logger, now: d.Now, zone: d.Zone, baseURL: strings.TrimRight(d.BaseURL, "/")}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -67,6 +78,10 @@ func New(d Deps) (*Site, error) {
 	if s.zone == "" {
 		s.zone = "khien-portal.rpz."
 	}
+	if d.Downloads.Every <= 0 {
+		d.Downloads = guard.LimitOptions{Every: 10 * time.Second, Burst: 20}
+	}
+	s.dl, s.dlEvery = guard.NewLimiter(d.Downloads), d.Downloads.Every
 	var err error
 	if s.cat, err = loadCatalogue(); err != nil {
 		return nil, err
@@ -99,6 +114,11 @@ func (s *Site) routes() http.Handler {
 	mux.Handle("POST /portal/appeal", h(s.appealSubmit))
 	mux.Handle("GET /portal/lists", h(s.lists))
 	mux.Handle("GET /portal/lists/{file}", h(s.download))
+	mux.Handle("GET /portal/bulletins", h(s.bulletins))
+	mux.Handle("GET /portal/bulletins/rss.xml", h(s.rss))
+	mux.Handle("GET /portal/bulletins/atom.xml", h(s.atom))
+	mux.Handle("GET /portal/bulletins/{id}", h(s.bulletin))
+	mux.Handle("GET /portal/stats", h(s.statsPage))
 	mux.Handle("/portal/", h(func(http.ResponseWriter, *http.Request) error { return errs.NotFound("portal.page_not_found") }))
 	return mux
 }
@@ -133,8 +153,12 @@ func client(r *http.Request) portal.Client {
 }
 
 // retryAfter is the Retry-After of a refusal for rate: a report is allowed
-// every two minutes, a look-up every second.
+// every two minutes, a look-up every second. A handler that knows better
+// (downloads) sets the header itself first.
 func retryAfter(w http.ResponseWriter, err error, seconds int) {
+	if w.Header().Get("Retry-After") != "" {
+		return
+	}
 	if errs.Is(err, errs.KindRateLimited) || errs.Is(err, errs.KindUnavailable) {
 		w.Header().Set("Retry-After", strconv.Itoa(seconds))
 	}

@@ -23,11 +23,13 @@ import (
 
 // fixture is a portal over a fresh SQLite store, served by the real mux.
 type fixture struct {
-	svc *portal.Service
-	srv *httptest.Server
+	svc  *portal.Service
+	srv  *httptest.Server
+	site *Site
+	db   *store.DB
 }
 
-func newFixture(t *testing.T, lookup guard.LimitOptions) *fixture {
+func newFixture(t *testing.T, lookup guard.LimitOptions, opts ...func(*Deps)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "khien.db"), store.Options{})
@@ -35,19 +37,26 @@ func newFixture(t *testing.T, lookup guard.LimitOptions) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := portal.New(portal.Deps{Store: db, PoW: guard.PoWOptions{Bits: 4, MinAge: -1}, Lookup: lookup})
+	svc := portal.New(portal.Deps{Store: db, Bulletins: db, Stats: db, PoW: guard.PoWOptions{Bits: 4, MinAge: -1}, Lookup: lookup})
+	fx := &fixture{svc: svc, db: db}
 	if err := svc.RebuildIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	site, err := New(Deps{Portal: svc})
+	d := Deps{Portal: svc}
+	for _, o := range opts {
+		o(&d)
+	}
+	site, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
+	fx.site = site
 	mux := http.NewServeMux()
 	mux.Handle(Prefix, site.Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &fixture{svc: svc, srv: srv}
+	fx.srv = srv
+	return fx
 }
 
 func get(t *testing.T, u string) (*http.Response, string) {

@@ -35,7 +35,18 @@ func evidenceScope(a *args, v evidence.Viewer, t string) string {
 	}
 	return a.scope(t+".org_id", v.Orgs) + " AND " + t + ".tlp IN " + a.in(levels) +
 		" AND EXISTS (SELECT 1 FROM case_assignments ca WHERE ca.case_id = " + t + ".case_id AND ca.user_id = " +
-		a.add(v.UserID) + " AND ca.role IN " + a.in(roles) + ")"
+		a.add(v.UserID) + " AND ca.role IN " + a.in(roles) + " AND " + withinCeiling(a, "ca.clearance", t+".tlp") + ")"
+}
+
+// withinCeiling is the SQL condition that the TLP in column level is within
+// the assignment ceiling in column ceiling (” for none): one clause per
+// level, so that no TLP ordering is needed in SQL.
+func withinCeiling(a *args, ceiling, level string) string {
+	cond := "(" + ceiling + " = ''"
+	for l := tlp.Clear; l <= tlp.Red; l++ {
+		cond += " OR (" + ceiling + " = " + a.add(l.String()) + " AND " + level + " IN " + a.in(tlpAtMost(l)) + ")"
+	}
+	return cond + ")"
 }
 
 const caseCols = `c.id, c.org_id, c.reference, c.title, c.created_by, c.created_at`
@@ -91,13 +102,25 @@ func (db *DB) GetCase(ctx context.Context, scope auth.Scope, id string) (c evide
 	return c, err
 }
 
-const assignCols = `ca.case_id, ca.user_id, u.email, ca.role, ca.assigned_by, ca.assigned_at`
+const assignCols = `ca.case_id, ca.user_id, u.email, ca.role, ca.clearance, ca.assigned_by, ca.assigned_at`
 
 func scanAssignment(row scanner) (evidence.Assignment, error) {
 	var a evidence.Assignment
-	err := row.Scan(&a.CaseID, &a.UserID, &a.Email, &a.Role, &a.AssignedBy, &a.AssignedAt)
+	var ceiling string
+	err := row.Scan(&a.CaseID, &a.UserID, &a.Email, &a.Role, &ceiling, &a.AssignedBy, &a.AssignedAt)
 	a.AssignedAt = a.AssignedAt.UTC()
+	if ceiling != "" {
+		a.Clearance, _ = tlp.Parse(ceiling)
+	}
 	return a, err
+}
+
+// ceilingText is how an assignment ceiling is stored (” for none).
+func ceilingText(l tlp.Level) string {
+	if !l.Valid() {
+		return ""
+	}
+	return l.String()
 }
 
 // AssignCase puts a user on a case, or changes their case role.
@@ -105,10 +128,10 @@ func (db *DB) AssignCase(ctx context.Context, as evidence.Assignment, e audit.En
 	defer errs.Wrap(&err, "store.AssignCase(%q, %q)", as.CaseID, as.UserID)
 	as.AssignedAt = as.AssignedAt.UTC().Truncate(microsecond)
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_assignments (case_id, user_id, role, assigned_by, assigned_at)
-			VALUES ($1,$2,$3,$4,$5) ON CONFLICT (case_id, user_id) DO UPDATE SET role = excluded.role,
-			assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`,
-			as.CaseID, as.UserID, string(as.Role), as.AssignedBy, as.AssignedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_assignments (case_id, user_id, role, clearance, assigned_by, assigned_at)
+			VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (case_id, user_id) DO UPDATE SET role = excluded.role,
+			clearance = excluded.clearance, assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`,
+			as.CaseID, as.UserID, string(as.Role), ceilingText(as.Clearance), as.AssignedBy, as.AssignedAt); err != nil {
 			return err
 		}
 		e.After = audit.Digest(as)

@@ -31,7 +31,25 @@ func (db *DB) enqueueNotices(ctx context.Context, tx *sql.Tx, now time.Time, ns 
 			}
 		}
 	}
+	db.noteEnqueued(tx)
 	return nil
+}
+
+// OnNotify registers fn to run after every commit of a transaction that
+// enqueued notifications (the dispatcher's wake-up). fn must not block.
+// Call before serving.
+func (db *DB) OnNotify(fn func()) { db.onNotify = append(db.onNotify, fn) }
+
+// noteEnqueued remembers that tx put deliveries in the outbox.
+func (db *DB) noteEnqueued(tx *sql.Tx) { db.notified.Store(tx, true) }
+
+// afterTx runs the notification hooks once tx committed having enqueued.
+func (db *DB) afterTx(tx *sql.Tx, committed bool) {
+	if _, ok := db.notified.LoadAndDelete(tx); ok && committed {
+		for _, fn := range db.onNotify {
+			fn()
+		}
+	}
 }
 
 // recipient is one resolved delivery of a notice.

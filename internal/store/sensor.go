@@ -244,7 +244,15 @@ func (db *DB) SetSilent(ctx context.Context, id string, silent bool, now time.Ti
 		}
 		n, _ := res.RowsAffected()
 		changed = n == 1
-		return nil
+		if !changed {
+			return nil
+		}
+		// The owner's 24×7 duty contacts are told in this same transaction.
+		s, err := scanSensor(tx.QueryRowContext(ctx, `SELECT `+sensorCols+` FROM sensors s WHERE s.id = $1`, id))
+		if err != nil {
+			return err
+		}
+		return db.enqueueNotices(ctx, tx, now.UTC().Truncate(microsecond), ingest.SilenceNotice(s, silent, now))
 	})
 	return changed, err
 }

@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,6 +52,10 @@ type DB struct {
 	log     *slog.Logger
 	signer  note.Signer
 	onAudit []func() // called after a commit that appended audit entries
+	// notified holds the open transactions that enqueued notifications;
+	// onNotify runs after such a transaction commits (notify.go).
+	notified sync.Map
+	onNotify []func()
 }
 
 // Open connects to dsn — a SQLite file path or a postgres:// URL — and
@@ -175,11 +180,14 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		db.afterTx(tx, false)
 		return db.d.mapError(err)
 	}
 	if err := tx.Commit(); err != nil {
+		db.afterTx(tx, false)
 		return db.d.mapError(err)
 	}
+	db.afterTx(tx, true)
 	return nil
 }
 

@@ -51,14 +51,18 @@ func navFor(p auth.Principal) []NavItem {
 		nav = append(nav, NavItem{ID: "queue", Key: "nav.queue", Href: "/resources/queue"})
 	}
 	nav = append(nav, monitoringNav(p)...)
+	nav = append(nav, incidentNav(p)...)
 	nav = append(nav, evidenceNav(p)...)
 	nav = append(nav, portalNav(p)...)
+	nav = append(nav, advisoryNav(p)...)
+	nav = append(nav, allianceNav(p)...)
 	if p.Can(auth.PermUserManage) {
 		nav = append(nav, NavItem{ID: "users", Key: "nav.users", Href: "/users"})
 	}
 	if p.Can(auth.PermAuditRead) {
 		nav = append(nav, NavItem{ID: "audit", Key: "nav.audit", Href: "/audit"})
 	}
+	nav = append(nav, notifyNav(p)...)
 	nav = append(nav, NavItem{ID: "account", Key: "nav.account", Href: "/account"})
 	return append(nav, comingNav...)
 }
@@ -81,8 +85,6 @@ func monitoringNav(p auth.Principal) []NavItem {
 
 // comingNav are the capabilities of the platform not built yet.
 var comingNav = []NavItem{
-	{ID: "incidents", Key: "nav.incidents", Coming: true},
-	{ID: "advisories", Key: "nav.advisories", Coming: true},
 	{ID: "assessments", Key: "nav.assessments", Coming: true},
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/page"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // Evidence pages: a case's evidence list, adding an item (evidence_item.go),
@@ -26,13 +27,16 @@ func evidenceNav(p auth.Principal) []NavItem {
 	return nil
 }
 
-// evidenceHomeView finds a case by its ID and, for those who staff cases,
-// opens one.
+// evidenceHomeView lists the cases the viewer is assigned to, finds a case
+// by its ID and, for those who staff cases, opens one.
 type evidenceHomeView struct {
 	Base
 	Open    *Form
 	Orgs    []Option
 	CanOpen bool
+	CanRead bool              // the viewer works with evidence: "my cases" is shown
+	Cases   []evidence.MyCase // the cases the viewer is assigned to, one page
+	Pager   Pager
 }
 
 var caseFields = []string{"id", "org_id", "reference", "title"}
@@ -47,7 +51,15 @@ func (w *Web) evidenceHome(rw http.ResponseWriter, r *http.Request, s *session) 
 
 func (w *Web) renderEvidenceHome(rw http.ResponseWriter, r *http.Request, s *session, f *Form) error {
 	v := evidenceHomeView{Base: w.newBase(rw, r, s, "evidence", "evidence.title"), Open: f,
-		CanOpen: s.P.Can(auth.PermEvidenceAssign)}
+		CanOpen: s.P.Can(auth.PermEvidenceAssign), CanRead: s.P.Can(auth.PermEvidenceRead) && s.P.UserID != ""}
+	if v.CanRead {
+		q := r.URL.Query()
+		res, err := w.evidence.MyCases(r.Context(), s.P, page.Request{Cursor: q.Get("cursor"), Limit: 25})
+		if err != nil {
+			return err
+		}
+		v.Cases, v.Pager = res.Items, pager("/evidence", q, res.Next)
+	}
 	if v.CanOpen {
 		all, err := w.orgs(r.Context(), s.P)
 		if err != nil {
@@ -101,12 +113,13 @@ type caseView struct {
 	CanAssign   bool
 	People      []Option // users who can be assigned
 	Roles       []Option // case roles
+	Ceilings    []Option // TLP ceilings an assignment may carry
 	Assign      *Form
 	Export      *Form
 }
 
 var (
-	assignFields = []string{"user_id", "role"}
+	assignFields = []string{"user_id", "role", "clearance"}
 	exportFields = []string{"to", "reason", "location"}
 )
 
@@ -123,6 +136,9 @@ func (w *Web) renderCase(rw http.ResponseWriter, r *http.Request, s *session, as
 	v := caseView{Base: w.newBase(rw, r, s, "evidence", "evidence.case_title"), Case: c,
 		CanAssign: p.CanOn(auth.PermEvidenceAssign, c.OrgID), Assign: assign, Export: export,
 		Roles: enumOptions("case_role.", evidence.CaseRoles)}
+	for _, l := range []tlp.Level{tlp.Clear, tlp.Green, tlp.Amber, tlp.AmberStrict} {
+		v.Ceilings = append(v.Ceilings, Option{Value: l.String(), Label: "TLP:" + l.String()})
+	}
 	v.Title = cmpOr(c.Reference, c.ID)
 	if p.Can(auth.PermEvidenceRead) {
 		v.Items, err = w.evidence.List(ctx, p, c.ID)
@@ -170,7 +186,14 @@ func (w *Web) caseAssign(rw http.ResponseWriter, r *http.Request, s *session) er
 		return err
 	}
 	id := r.PathValue("id")
-	if _, err := w.evidence.Assign(r.Context(), s.P, id, strings.TrimSpace(f.Get("user_id")), evidence.CaseRole(f.Get("role"))); err != nil {
+	var ceiling tlp.Level
+	if c := f.Get("clearance"); c != "" {
+		if ceiling, err = tlp.Parse(c); err != nil {
+			f.Fail(errs.Field("clearance", "evidence.bad_tlp", "choose a TLP level"))
+			return w.renderCase(rw, r, s, f, newForm(exportFields...))
+		}
+	}
+	if _, err := w.evidence.AssignCleared(r.Context(), s.P, id, strings.TrimSpace(f.Get("user_id")), evidence.CaseRole(f.Get("role")), ceiling); err != nil {
 		if !f.Take(err) {
 			return err
 		}

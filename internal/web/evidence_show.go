@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/evidence/custody"
 )
@@ -24,7 +25,16 @@ type itemView struct {
 	Transfer  *Form
 	Record    *Form
 	Download  *Form
-	PrintedAt time.Time
+	Hold      *Form
+	Retention *Form
+	Destroy   *Form
+	// What the viewer may do at the end of the item's life: place a hold
+	// (evidence:write), release it, set retention and destroy
+	// (evidence:dispose); Live is false once the item is destroyed.
+	Live, CanHold, CanDispose bool
+	Destroyable               bool   // hold released, retention passed
+	Confirm                   string // what confirms destruction
+	PrintedAt                 time.Time
 }
 
 var (
@@ -35,7 +45,7 @@ var (
 )
 
 // itemForms are the item page's forms, fresh unless one is being corrected.
-type itemForms struct{ transfer, record, download *Form }
+type itemForms struct{ transfer, record, download, hold, retention, destroy *Form }
 
 func (fs *itemForms) fill() {
 	if fs.transfer == nil {
@@ -46,6 +56,15 @@ func (fs *itemForms) fill() {
 	}
 	if fs.download == nil {
 		fs.download = newForm(downloadFields...)
+	}
+	if fs.hold == nil {
+		fs.hold = newForm(holdFields...)
+	}
+	if fs.retention == nil {
+		fs.retention = newForm(retentionFields...)
+	}
+	if fs.destroy == nil {
+		fs.destroy = newForm(destroyFields...)
 	}
 }
 
@@ -63,7 +82,13 @@ func (w *Web) loadItem(rw http.ResponseWriter, r *http.Request, s *session, titl
 	fs.fill()
 	v := itemView{Base: w.newBase(rw, r, s, "evidence", titleKey), Item: it, Events: evs, Pending: pending,
 		IsHolder: it.HolderID == p.UserID, Kinds: enumOptions("custody_kind.", recordKinds),
-		Transfer: fs.transfer, Record: fs.record, Download: fs.download, PrintedAt: w.now()}
+		Transfer: fs.transfer, Record: fs.record, Download: fs.download, Hold: fs.hold, Retention: fs.retention,
+		Destroy: fs.destroy, PrintedAt: w.now(), Live: it.State != evidence.StateDestroyed, Confirm: confirmCode(it),
+		CanHold: p.CanOn(auth.PermEvidenceWrite, it.OrgID), CanDispose: p.CanOn(auth.PermEvidenceDispose, it.OrgID)}
+	v.Destroyable = !it.LegalHold && !it.RetainUntil.IsZero() && !w.now().Before(it.RetainUntil)
+	if v.Retention.Get("retain_until") == "" && !it.RetainUntil.IsZero() {
+		v.Retention.Set("retain_until", it.RetainUntil.In(w.zone()).Format(time.DateOnly))
+	}
 	v.Title = it.Name
 	if v.IsHolder {
 		v.People = w.evidenceAssignees(r, p, it.CaseID)
@@ -76,7 +101,8 @@ func (w *Web) renderItem(rw http.ResponseWriter, r *http.Request, s *session, fs
 	if err != nil {
 		return err
 	}
-	status := max(v.Transfer.Status(), v.Record.Status(), v.Download.Status())
+	status := max(v.Transfer.Status(), v.Record.Status(), v.Download.Status(), v.Hold.Status(), v.Retention.Status(),
+		v.Destroy.Status())
 	return w.views.render(rw, r, status, "evidence_item", &v)
 }
 

@@ -100,8 +100,8 @@ func checkDashboard(t *testing.T, dash *htmlPage) {
 			t.Errorf("dashboard %s = %q, want %s", id, got, n)
 		}
 	}
-	if n := len(dash.all(".nav-coming li")); n != 3 {
-		t.Errorf("%d coming capabilities in the navigation, want 3 (monitoring, evidence and the portal are live)", n)
+	if n := len(dash.all(".nav-coming li")); n != 1 {
+		t.Errorf("%d coming capabilities in the navigation, want 1 (only assessments are still to come)", n)
 	}
 }
 

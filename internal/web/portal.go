@@ -27,7 +27,7 @@ func portalNav(p auth.Principal) []NavItem {
 	if p.Can(auth.PermPortalAppeal) {
 		nav = append(nav, NavItem{ID: "portal-appeals", Key: "nav.portal_appeals", Href: "/portal-review/appeals"})
 	}
-	return nav
+	return append(nav, bulletinNav(p)...)
 }
 
 // portalQueueView lists entries of one state.

@@ -12,13 +12,17 @@ import (
 
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a zone database
 
+	"github.com/khien-cert/khien/internal/advisory"
 	"github.com/khien-cert/khien/internal/alert"
+	"github.com/khien-cert/khien/internal/alliance"
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/httpx"
+	"github.com/khien-cert/khien/internal/incident"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/intel"
+	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/portal"
 )
@@ -42,12 +46,21 @@ type Deps struct {
 	Intel        *intel.Service    // threat-intel feeds and indicators
 	Evidence     *evidence.Service // the evidence vault; its pages answer 404 when nil
 	Portal       *portal.Service   // the scam portal's review queue; its pages answer 404 when nil
+	Notify       *notify.Service   // notification preferences, outbox, webhooks; 404 when nil
+	Advisory     *advisory.Service // advisories, action items, debt; their pages answer 404 when nil
+	Alliance     *alliance.Service // the responder alliance and mobilisation; 404 when nil
 	Logger       *slog.Logger
 	CookieSecure bool             // mark cookies Secure (false only for plain-HTTP tests)
 	Now          func() time.Time // clock; time.Now when nil
 	// BaseURL is the public URL sensors send to, shown in the sensor set-up
 	// command; the request's own scheme and host when empty.
 	BaseURL string
+	// Incidents is incident coordination; its pages answer 404 when nil.
+	Incidents *incident.Service
+	// ReadAdvisories reads an uploaded advisory file (CSAF, CVE 5, NVD, OSV,
+	// KEV): the advisories read and the documents that failed; nil reads
+	// only Khiên's own JSON model.
+	ReadAdvisories func(name string, data []byte) ([]advisory.Advisory, []advisory.DocResult)
 }
 
 // Web is the browser UI.
@@ -60,6 +73,10 @@ type Web struct {
 	intel        *intel.Service
 	evidence     *evidence.Service
 	portal       *portal.Service
+	notify       *notify.Service
+	advisory     *advisory.Service
+	readAdv      func(name string, data []byte) ([]advisory.Advisory, []advisory.DocResult)
+	alliance     *alliance.Service
 	log          *slog.Logger
 	cookieSecure bool
 	baseURL      string
@@ -69,6 +86,11 @@ type Web struct {
 	stopOnce     sync.Once
 	views        *views
 	handler      http.Handler
+
+	incidents *incident.Service // incident coordination (incident.go)
+	// incidentMobilisation fills the incident page's mobilisation panel; set
+	// by the alliance UI (see incident.go).
+	incidentMobilisation IncidentMobilisation
 }
 
 // New parses the templates and catalogues and builds the UI's handler.
@@ -79,6 +101,13 @@ func New(d Deps) (*Web, error) {
 	w := &Web{auth: d.Auth, org: d.Org, audit: d.Audit, ingest: d.Ingest, alerts: d.Alerts, intel: d.Intel, evidence: d.Evidence,
 		portal: d.Portal, log: d.Logger, cookieSecure: d.CookieSecure, baseURL: strings.TrimRight(d.BaseURL, "/"), now: d.Now,
 		heartbeat: liveHeartbeat, stop: make(chan struct{})}
+	w.notify = d.Notify
+	w.advisory, w.readAdv = d.Advisory, d.ReadAdvisories
+	w.incidents = d.Incidents
+	w.alliance = d.Alliance
+	if w.alliance != nil {
+		w.incidentMobilisation = w.incidentMobilisePanel
+	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -161,12 +190,45 @@ func (w *Web) routes() http.Handler {
 	mux.Handle("POST /users/{id}/disable", w.user(w.userDisable))
 	mux.Handle("POST /users/{id}/enable", w.user(w.userEnable))
 
+	mux.Handle("GET /advisories", w.user(w.advisoryList))
+	mux.Handle("GET /advisories/new", w.user(w.advisoryNew))
+	mux.Handle("POST /advisories", w.user(w.advisorySave))
+	mux.Handle("GET /advisories/import", w.user(w.advisoryImportForm))
+	mux.Handle("POST /advisories/import", w.user(w.advisoryImport))
+	mux.Handle("GET /advisories/feeds", w.user(w.advisoryFeeds))
+	mux.Handle("POST /advisories/feeds", w.user(w.advisoryFeedCreate))
+	mux.Handle("POST /advisories/feeds/{id}/pull", w.user(w.advisoryFeedPull))
+	mux.Handle("GET /advisories/{id}", w.user(w.advisoryShow))
+	mux.Handle("GET /advisories/{id}/edit", w.user(w.advisoryEdit))
+	mux.Handle("POST /advisories/{id}", w.user(w.advisorySave))
+	mux.Handle("POST /advisories/{id}/publish", w.user(w.advisoryPublish))
+	mux.Handle("GET /actions", w.user(w.actionList))
+	mux.Handle("GET /actions/review", w.user(w.actionReview))
+	mux.Handle("POST /actions/recompute", w.user(w.actionRecompute))
+	mux.Handle("GET /actions/{id}", w.user(w.actionShow))
+	mux.Handle("POST /actions/{id}/steps/{step}", w.user(w.actionStep))
+	mux.Handle("GET /actions/{id}/evidence", w.user(w.actionEvidence))
+	mux.Handle("POST /actions/{id}/exceptions", w.user(w.actionException))
+	mux.Handle("POST /action-exceptions/{id}/decide", w.user(w.actionDecide))
+	mux.Handle("GET /debt", w.user(w.debtDashboard))
+	mux.Handle("GET /debt.csv", w.user(w.debtCSV))
+
 	mux.Handle("GET /account", w.user(w.account))
 	mux.Handle("POST /account/language", w.user(w.setLanguage))
 	mux.Handle("POST /account/password", w.user(w.changePassword))
 	mux.Handle("GET /account/tokens", w.user(w.tokenList))
 	mux.Handle("POST /account/tokens", w.user(w.tokenCreate))
 	mux.Handle("POST /account/tokens/{id}/revoke", w.user(w.tokenRevoke))
+	mux.Handle("GET /account/notifications", w.user(w.notifyPrefs))
+	mux.Handle("POST /account/notifications", w.user(w.notifyPrefsSave))
+	mux.Handle("GET /notifications", w.user(w.outbox))
+	mux.Handle("POST /notifications/{id}/retry", w.user(w.outboxRetry))
+	mux.Handle("GET /webhooks", w.user(w.webhookList))
+	mux.Handle("POST /webhooks", w.user(w.webhookCreate))
+	mux.Handle("GET /orgs/{id}/webhooks", w.user(w.webhookList))
+	mux.Handle("POST /orgs/{id}/webhooks", w.user(w.webhookCreate))
+	mux.Handle("POST /webhooks/{hid}/toggle", w.user(w.webhookToggle))
+	mux.Handle("POST /webhooks/{hid}/delete", w.user(w.webhookDelete))
 
 	mux.Handle("GET /audit", w.user(w.auditList))
 	mux.Handle("GET /audit/verify", w.user(w.auditVerify))
@@ -196,6 +258,28 @@ func (w *Web) routes() http.Handler {
 	mux.Handle("POST /intel/feeds/{id}/import", w.user(w.feedImport))
 	mux.Handle("GET /intel/indicators", w.user(w.indicatorList))
 
+	if w.incidents != nil {
+		mux.Handle("GET /incidents", w.user(w.incidentList))
+		mux.Handle("GET /incidents/new", w.user(w.incidentNew))
+		mux.Handle("POST /incidents", w.user(w.incidentCreate))
+		mux.Handle("GET /incidents/{id}", w.user(w.incidentShow))
+		mux.Handle("GET /incidents/{id}/print", w.user(w.incidentPrint))
+		mux.Handle("POST /incidents/{id}/triage", w.user(w.incidentTriage))
+		mux.Handle("POST /incidents/{id}/transition", w.user(w.incidentTransition))
+		mux.Handle("POST /incidents/{id}/reject", w.user(w.incidentReject))
+		mux.Handle("POST /incidents/{id}/merge", w.user(w.incidentMerge))
+		mux.Handle("POST /incidents/{id}/notes", w.user(w.incidentNote))
+		mux.Handle("POST /incidents/{id}/tasks", w.user(w.incidentTaskAdd))
+		mux.Handle("POST /incidents/{id}/tasks/{task}", w.user(w.incidentTaskUpdate))
+		mux.Handle("POST /incidents/{id}/clocks/pause", w.user(w.incidentPause))
+		mux.Handle("POST /incidents/{id}/clocks/resume", w.user(w.incidentResume))
+		mux.Handle("POST /incidents/{id}/alerts", w.user(w.incidentLinkAlert))
+		mux.Handle("POST /incidents/{id}/files", w.user(w.incidentFileAdd))
+		mux.Handle("GET /incidents/{id}/files/{file}", w.user(w.incidentFile))
+		mux.Handle("GET /reports/incidents", w.user(w.incidentStats))
+		mux.Handle("GET /reports/incidents.csv", w.user(w.incidentStatsCSV))
+	}
+
 	if w.evidence != nil {
 		mux.Handle("GET /evidence", w.user(w.evidenceHome))
 		mux.Handle("POST /evidence/cases", w.user(w.caseOpen))
@@ -209,6 +293,9 @@ func (w *Web) routes() http.Handler {
 		mux.Handle("POST /evidence/items/{id}/download", w.user(w.itemDownload))
 		mux.Handle("POST /evidence/items/{id}/custody", w.user(w.itemRecord))
 		mux.Handle("POST /evidence/items/{id}/transfers", w.user(w.itemTransfer))
+		mux.Handle("POST /evidence/items/{id}/hold", w.user(w.itemHold))
+		mux.Handle("POST /evidence/items/{id}/retention", w.user(w.itemRetention))
+		mux.Handle("POST /evidence/items/{id}/destroy", w.user(w.itemDestroy))
 		mux.Handle("POST /evidence/transfers/{id}/confirm", w.user(w.transferConfirm))
 		mux.Handle("POST /evidence/transfers/{id}/decline", w.user(w.transferDecline))
 	}
@@ -223,6 +310,29 @@ func (w *Web) routes() http.Handler {
 		mux.Handle("GET /portal-review/screenshots/{id}", w.user(w.portalScreenshot))
 		mux.Handle("GET /portal-review/appeals", w.user(w.portalAppeals))
 		mux.Handle("POST /portal-review/appeals/{id}/decide", w.user(w.portalDecide))
+		mux.Handle("GET /portal-bulletins", w.user(w.bulletinList))
+		mux.Handle("GET /portal-bulletins/new", w.user(w.bulletinNew))
+		mux.Handle("POST /portal-bulletins", w.user(w.bulletinCreate))
+		mux.Handle("GET /portal-bulletins/{id}/edit", w.user(w.bulletinEdit))
+		mux.Handle("POST /portal-bulletins/{id}", w.user(w.bulletinUpdate))
+	}
+
+	if w.alliance != nil {
+		mux.Handle("GET /alliance", w.user(w.allianceHome))
+		mux.Handle("GET /alliance/me", w.user(w.allianceMe))
+		mux.Handle("GET /alliance/roster", w.user(w.roster))
+		mux.Handle("GET /alliance/responders/{id}", w.user(w.responderShow))
+		mux.Handle("POST /alliance/responders/{id}", w.user(w.responderSave))
+		mux.Handle("POST /alliance/responders/{id}/availability", w.user(w.responderAvailability))
+		mux.Handle("GET /alliance/mobilisations/new", w.user(w.mobiliseNew))
+		mux.Handle("POST /alliance/mobilisations", w.user(w.mobiliseCreate))
+		mux.Handle("GET /alliance/mobilisations/{id}", w.user(w.mobilisationShow))
+		mux.Handle("POST /alliance/mobilisations/{id}/asks", w.user(w.mobilisationAsk))
+		mux.Handle("GET /alliance/asks", w.user(w.myAsks))
+		mux.Handle("POST /alliance/asks/{id}/answer", w.user(w.askAnswer))
+		mux.Handle("POST /alliance/asks/{id}/hours", w.user(w.askLogHours))
+		mux.Handle("POST /alliance/asks/{id}/release", w.user(w.askRelease))
+		mux.Handle("POST /alliance/asks/{id}/rating", w.user(w.askRate))
 	}
 
 	mux.Handle("/", http.HandlerFunc(w.notFound))

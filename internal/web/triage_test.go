@@ -14,7 +14,7 @@ import (
 // TestAlertTriage: a constituent sees its alert with the event excerpt,
 // sees a RED alert on its network without the indicator, is refused a false
 // positive without a reason (beside the field), acknowledges, marks a false
-// positive with a suppression, and is told escalation is not there yet.
+// positive with a suppression.
 func TestAlertTriage(t *testing.T) {
 	e := newEnv(t)
 	e.user("analyst.a@so-a.gov.vn", "vi", auth.RoleConstituentAnalyst, e.orgA.ID)
@@ -54,11 +54,7 @@ func TestAlertTriage(t *testing.T) {
 		t.Errorf("the typed reason was not kept: %q", got)
 	}
 
-	p = b.post(path+"/escalate", nil)
-	p.wantStatus(http.StatusConflict)
-	if got := p.text("#triage .banner"); !strings.Contains(got, "Chưa thể chuyển thành sự cố") {
-		t.Errorf("escalation banner %q", got)
-	}
+	// Escalation into an incident: TestIncidentEscalation (incident_test.go).
 
 	p = b.post(path+"/acknowledge", nil)
 	p.wantPath(path)

@@ -10,6 +10,7 @@ CREATE TABLE notify_webhooks (
     secret      TEXT NOT NULL,
     kinds       TEXT NOT NULL DEFAULT '',
     active      BOOLEAN NOT NULL DEFAULT TRUE,
+    disabled_reason TEXT NOT NULL DEFAULT '',
     created_at  TIMESTAMPTZ NOT NULL,
     updated_at  TIMESTAMPTZ NOT NULL
 );
@@ -42,6 +43,7 @@ CREATE TABLE notify_outbox (
     next_attempt_at TIMESTAMPTZ NOT NULL,
     not_after       TIMESTAMPTZ,
     last_error      TEXT NOT NULL DEFAULT '',
+    claim           TEXT NOT NULL DEFAULT '',  -- token of the dispatcher holding it; '' when none
     created_at      TIMESTAMPTZ NOT NULL,
     sent_at         TIMESTAMPTZ
 );

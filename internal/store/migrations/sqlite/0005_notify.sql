@@ -10,6 +10,7 @@ CREATE TABLE notify_webhooks (
     secret      TEXT NOT NULL,
     kinds       TEXT NOT NULL DEFAULT '',
     active      BOOLEAN NOT NULL DEFAULT TRUE,
+    disabled_reason TEXT NOT NULL DEFAULT '',
     created_at  TIMESTAMP NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );
@@ -42,6 +43,7 @@ CREATE TABLE notify_outbox (
     next_attempt_at TIMESTAMP NOT NULL,
     not_after       TIMESTAMP,
     last_error      TEXT NOT NULL DEFAULT '',
+    claim           TEXT NOT NULL DEFAULT '',  -- token of the dispatcher holding it; '' when none
     created_at      TIMESTAMP NOT NULL,
     sent_at         TIMESTAMP
 );
