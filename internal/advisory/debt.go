@@ -103,15 +103,20 @@ func Rank(items []DebtItem, now time.Time, key func(DebtItem) (k, name string)) 
 	return out
 }
 
-// Oldest returns up to n overdue items, the longest overdue first.
-func Oldest(items []DebtItem, now time.Time, n int) []DebtItem {
+// Oldest returns up to n open (active) items, the longest open first.
+func Oldest(items []DebtItem, n int) []DebtItem {
 	var out []DebtItem
 	for _, it := range items {
-		if it.Overdue(now) {
+		if it.State.Active() {
 			out = append(out, it)
 		}
 	}
-	slices.SortFunc(out, func(a, b DebtItem) int { return a.DueAt.Compare(b.DueAt) })
+	slices.SortFunc(out, func(a, b DebtItem) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return a.DueAt.Compare(b.DueAt)
+	})
 	return out[:min(n, len(out))]
 }
 

@@ -40,7 +40,7 @@ func debtScope(p auth.Principal) (auth.Scope, error) {
 }
 
 // Debt ranks the organisations (sectors, provinces) p may see by their
-// compliance debt now, with the oldest overdue items.
+// compliance debt now, with the oldest open items.
 func (s *Service) Debt(ctx context.Context, p auth.Principal, by string) (DebtReport, error) {
 	if by == "" {
 		by = ByOrg
@@ -67,7 +67,7 @@ func (s *Service) Debt(ctx context.Context, p auth.Principal, by string) (DebtRe
 		}
 		return it.OrgID, it.OrgName
 	}
-	rep := DebtReport{At: now, By: by, Ranking: Rank(items, now, key), Oldest: Oldest(items, now, 10)}
+	rep := DebtReport{At: now, By: by, Ranking: Rank(items, now, key), Oldest: Oldest(items, 10)}
 	if tot := Rank(items, now, func(DebtItem) (string, string) { return "", "" }); len(tot) == 1 {
 		rep.Total = tot[0]
 	}

@@ -16,6 +16,11 @@ import (
 // published) against every organisation's inventory, and brings their
 // action items in line: one per (organisation, system, advisory).
 func (s *Service) MatchAdvisories(ctx context.Context, ids []string) (SyncResult, error) {
+	if len(ids) > maxMatchIDs {
+		// A bulk import (an NVD or KEV pull): one full run costs less than
+		// a run naming every advisory, and keeps SQL parameter lists short.
+		return s.recompute(ctx)
+	}
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()
 	s.m.index = nil // the advisories changed
@@ -75,6 +80,13 @@ func (s *Service) Recompute(ctx context.Context, p auth.Principal) (SyncResult, 
 	if !p.IsSystem() && !p.Scope(auth.PermActionReview).All {
 		return SyncResult{}, errs.New(errs.KindForbidden, "action.forbidden", "only coordinators recompute every match")
 	}
+	return s.recompute(ctx)
+}
+
+// maxMatchIDs is the most advisories a run names; more make a full run.
+const maxMatchIDs = 2000
+
+func (s *Service) recompute(ctx context.Context) (SyncResult, error) {
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()
 	items, err := s.d.Store.InventoryForMatching(ctx, "")

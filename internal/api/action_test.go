@@ -193,3 +193,42 @@ func TestInventoryChangeMatches(t *testing.T) {
 		}
 	})
 }
+
+// TestActionExceptionScenario: a constituent asks for an exception (a past
+// date is refused), a constituent may not decide it, a coordinator approves
+// it and is named as approver; the item is then not overdue until the date.
+func TestActionExceptionScenario(t *testing.T) {
+	env := apptest.New(t, firstEngine(t))
+	it := actionIn(t, env, env.OrgA.ID)
+	path := "/api/v1/actions/" + it.ID + "/exceptions"
+	rec := env.As(t, apptest.AnalystA, "POST", path, map[string]any{"reason": "Tạm ngừng hệ thống", "until": "2001-01-01"})
+	apptest.Want(t, rec, http.StatusUnprocessableEntity)
+	if p := apptest.Problem(t, rec); len(p.Fields) != 1 || p.Fields[0].Field != "until" {
+		t.Errorf("problems %+v", p.Fields)
+	}
+	until := it.CreatedAt.AddDate(0, 3, 0).Format("2006-01-02")
+	rec = env.As(t, apptest.AnalystA, "POST", path, map[string]any{"reason": "Tạm ngừng hệ thống", "until": until})
+	apptest.Want(t, rec, http.StatusCreated)
+	x := apptest.JSON[advisory.Exception](t, rec)
+	apptest.Want(t, env.As(t, apptest.AnalystA, "POST", path, map[string]any{"reason": "again", "until": until}), http.StatusConflict)
+	decide := "/api/v1/action-exceptions/" + x.ID + "/decide"
+	apptest.Want(t, env.As(t, apptest.AdminA, "POST", decide, map[string]any{"approve": true}), http.StatusForbidden)
+	apptest.Want(t, env.As(t, apptest.AdminB, "POST", decide, map[string]any{"approve": true}), http.StatusNotFound)
+	queue := apptest.JSON[struct{ Items []advisory.Exception }](t, env.As(t, apptest.Coordinator, "GET", "/api/v1/action-exceptions?state=requested", nil))
+	if len(queue.Items) != 1 {
+		t.Fatalf("review queue %+v", queue.Items)
+	}
+	rec = env.As(t, apptest.Coordinator, "POST", decide, map[string]any{"approve": true, "note": "Đồng ý đến hết quý."})
+	apptest.Want(t, rec, http.StatusOK)
+	if got := apptest.JSON[advisory.Exception](t, rec); got.State != advisory.ExceptionApproved || got.Approver != "coordinator@example.vn" {
+		t.Errorf("decided %+v", got)
+	}
+	apptest.Want(t, env.As(t, apptest.Coordinator, "POST", decide, map[string]any{"approve": false}), http.StatusConflict)
+	d := apptest.JSON[struct {
+		advisory.ActionItem
+		Exceptions []advisory.Exception `json:"exceptions"`
+	}](t, env.As(t, apptest.AnalystA, "GET", "/api/v1/actions/"+it.ID, nil))
+	if d.ExceptionUntil.IsZero() || len(d.Exceptions) != 1 {
+		t.Errorf("item after approval: until %v, %d exceptions", d.ExceptionUntil, len(d.Exceptions))
+	}
+}

@@ -154,6 +154,12 @@ func TestAllianceScenarios(t *testing.T) {
 				body: map[string]any{"weekly": []string{}}, status: http.StatusNotFound, same: true},
 			{name: "leadership sees members", as: lead, method: "GET", path: "/api/v1/alliance/members", status: http.StatusOK, check: count(2)},
 			{name: "constituents do not", as: adminA, method: "GET", path: "/api/v1/alliance/members", status: http.StatusForbidden},
+			{name: "nor investigators", as: invest, method: "GET", path: "/api/v1/alliance/members", status: http.StatusForbidden},
+			{name: "administrators read the roster", as: admin, method: "GET", path: "/api/v1/alliance/roster?now=false", status: http.StatusOK, check: count(2)},
+			{name: "a responder of no member company sees no responders", as: resp, method: "GET", path: "/api/v1/alliance/responders",
+				status: http.StatusOK, check: count(0)},
+			{name: "an analyst has no asks", as: analystA, method: "GET", path: "/api/v1/alliance/asks", status: http.StatusForbidden},
+			{name: "a bad roster filter", as: coord, method: "GET", path: "/api/v1/alliance/roster?skill=juggling", status: http.StatusUnprocessableEntity, field: "skill"},
 			{name: "roster", as: coord, method: "GET", path: "/api/v1/alliance/roster?skill=forensics", status: http.StatusOK, check: count(2)},
 			{name: "roster filter by province", as: coord, method: "GET", path: "/api/v1/alliance/roster?province=ha%20noi", status: http.StatusOK, check: count(0)},
 			{name: "before: r1 cannot see B's incident", as: "{tok1}", method: "GET", path: "/api/v1/incidents/{incB}", status: http.StatusNotFound},
@@ -221,4 +227,41 @@ func TestAllianceScenarios(t *testing.T) {
 				}},
 		})
 	})
+}
+
+// TestAllianceCloseReleases: closing an incident ends the mobilisation of
+// whoever still works it, and their access with it.
+func TestAllianceCloseReleases(t *testing.T) {
+	env := apptest.New(t, firstEngine(t))
+	ctx, pc := t.Context(), principal(env, coord)
+	memX, r1, tok1 := allianceMember(t, env, "member-x", "Đà Nẵng")
+	_, err := env.App.Alliance.SaveProfile(ctx, pc, allianceProfile(r1, memX.ID, "forensics"))
+	must(t, err)
+	inc := incidentB(t, env)
+	req, err := env.App.Alliance.CreateRequest(ctx, pc, alliance.NewRequest{IncidentID: inc.ID, Count: 1, Deadline: time.Now().Add(time.Hour)})
+	must(t, err)
+	req, err = env.App.Alliance.Ask(ctx, pc, req.ID, []string{r1.ID})
+	must(t, err)
+	p1 := auth.Principal{UserID: r1.ID, Email: r1.Email, Role: r1.Role, Orgs: r1.Orgs}
+	_, err = env.App.Alliance.Answer(ctx, p1, req.Asks[0].ID, true, "")
+	must(t, err)
+	apptest.Want(t, env.Do(t, tok1, "GET", "/api/v1/incidents/"+inc.ID, nil), http.StatusOK)
+
+	_, err = env.App.Incidents.Triage(ctx, pc, inc.ID, incident.Triage{Category: "availability/ddos", OwnerID: pc.UserID})
+	must(t, err)
+	for _, to := range []incident.State{incident.StateInProgress, incident.StateContained, incident.StateResolved, incident.StateClosed} {
+		_, err := env.App.Incidents.Transition(ctx, pc, inc.ID, to, "")
+		must(t, err)
+	}
+	n, err := env.App.Alliance.ReleaseFinished(ctx)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("released on %d incidents, want 1", n)
+	}
+	apptest.Want(t, env.Do(t, tok1, "GET", "/api/v1/incidents/"+inc.ID, nil), http.StatusNotFound)
+	a, err := env.App.Alliance.MyAsk(ctx, p1, req.Asks[0].ID)
+	must(t, err)
+	if a.State != alliance.AskReleased || a.Reason != "incident closed" {
+		t.Errorf("after close the ask is %s (%q)", a.State, a.Reason)
+	}
 }

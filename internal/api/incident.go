@@ -364,3 +364,47 @@ func (a *API) getIncidentFile(w http.ResponseWriter, r *http.Request, p auth.Pri
 	_, _ = io.Copy(w, rc)
 	return nil
 }
+
+// incidentStatsBody is the body of GET /reports/incidents.
+type incidentStatsBody struct {
+	Year            int                       `json:"year"`
+	Total           int                       `json:"total"`
+	ByCategory      map[string]int            `json:"by_category"`
+	BySeverity      map[incident.Severity]int `json:"by_severity"`
+	BySector        map[string]int            `json:"by_sector"`
+	ByProvince      map[string]int            `json:"by_province"`
+	ByMonth         map[string]int            `json:"by_month"`
+	MTTASeconds     int64                     `json:"mtta_seconds"`
+	MTTRSeconds     int64                     `json:"mttr_seconds"`
+	Finished        int                       `json:"finished"`
+	WithinClocks    int                       `json:"within_clocks"`
+	MajorIncidents  int                       `json:"major_incidents"` // S3 and S4 reported in the year
+	WithinShare     float64                   `json:"within_share"`
+	MajorDefinition string                    `json:"major_definition"`
+}
+
+// incidentStats answers the statistics of one year (Asia/Ho_Chi_Minh), for
+// report:read.
+func (a *API) incidentStats(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	if err := a.incidentsOn(); err != nil {
+		return err
+	}
+	z := incident.Zone()
+	year := time.Now().In(z).Year()
+	if s := r.URL.Query().Get("year"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 2000 || n > 2100 {
+			return errs.Invalid("incident.bad_year", "not a year", errs.Field("year", "incident.bad_year", "a year such as 2026"))
+		}
+		year = n
+	}
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, z)
+	st, _, err := a.incidents.Statistics(r.Context(), p, from, from.AddDate(1, 0, 0))
+	if err != nil {
+		return err
+	}
+	return ok(w, incidentStatsBody{Year: year, Total: st.Total, ByCategory: st.ByCategory, BySeverity: st.BySeverity,
+		BySector: st.BySector, ByProvince: st.ByProvince, ByMonth: st.ByMonth, MTTASeconds: int64(st.MTTA / time.Second),
+		MTTRSeconds: int64(st.MTTR / time.Second), Finished: st.Finished, WithinClocks: st.WithinClocks,
+		MajorIncidents: st.MajorByYear[year], WithinShare: st.WithinShare(), MajorDefinition: "severity S3 or S4"})
+}

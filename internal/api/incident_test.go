@@ -167,6 +167,19 @@ func TestIncidentScenarios(t *testing.T) {
 				body: map[string]any{"state": "closed"}, status: 200, check: wantState(incident.StateClosed)},
 			{name: "released", as: coord, method: "GET", path: "/api/v1/incidents/{inc}", status: 200, check: revoke},
 			{name: "responder after release", as: resp, method: "GET", path: "/api/v1/incidents/{inc}", status: 404},
+			{name: "statistics count it", as: lead, method: "GET", path: "/api/v1/reports/incidents", status: 200,
+				check: func(t *testing.T, rec *httptest.ResponseRecorder, _ vars) {
+					b := apptest.JSON[struct {
+						Total          int `json:"total"`
+						Finished       int `json:"finished"`
+						MajorIncidents int `json:"major_incidents"`
+					}](t, rec)
+					if b.Total != 1 || b.Finished != 1 || b.MajorIncidents != 1 {
+						t.Fatalf("statistics %+v", b)
+					}
+				}},
+			{name: "constituents have no statistics", as: adminA, method: "GET", path: "/api/v1/reports/incidents", status: 403},
+			{name: "a bad year", as: lead, method: "GET", path: "/api/v1/reports/incidents?year=soon", status: 422, field: "year"},
 			{name: "list filters", as: coord, method: "GET", path: "/api/v1/incidents?state=closed&severity=S3&category=malicious-code",
 				status: 200, check: listCount(1)},
 			{name: "bad filter", as: coord, method: "GET", path: "/api/v1/incidents?state=done", status: 422},

@@ -167,6 +167,7 @@ func (a *API) routes() []Route {
 		{Method: "GET", Path: v + "/incidents", Query: paged("state", "severity", "category", "org", "breached", "q"), h: a.listIncidents},
 		{Method: "POST", Path: v + "/incidents", h: a.reportIncident},
 		{Method: "GET", Path: v + "/incident-taxonomy", h: a.incidentTaxonomy},
+		{Method: "GET", Path: v + "/reports/incidents", Query: []string{"year"}, h: a.incidentStats},
 		{Method: "GET", Path: v + "/incidents/{id}", Tenant: "incident", h: a.getIncident},
 		{Method: "POST", Path: v + "/incidents/{id}/triage", Tenant: "incident", h: a.triageIncident},
 		{Method: "POST", Path: v + "/incidents/{id}/transition", Tenant: "incident", h: a.transitionIncident},

@@ -31,26 +31,28 @@ const csafRecheck = 30 * time.Second
 // openCSAF loads (or makes) the signing key and builds the tree cache.
 func (a *App) openCSAF(root *os.Root, src csaf.Source) (*csaf.Cache, error) {
 	// config.Load fills these; an App built from a bare Config (tests)
-	// gets the same defaults here.
-	if a.Config.BaseURL == "" {
-		a.Config.BaseURL = "http://" + a.Config.Listen
+	// gets the same defaults here, without changing the Config others read
+	// (an empty BaseURL means "the address the server really listens on").
+	base, publisher, namespace := a.Config.BaseURL, a.Config.CSAFPublisher, a.Config.CSAFNamespace
+	if base == "" {
+		base = "http://" + a.Config.Listen
 	}
-	if a.Config.CSAFPublisher == "" {
-		a.Config.CSAFPublisher = "Khiên CERT"
+	if publisher == "" {
+		publisher = "Khiên CERT"
 	}
-	if a.Config.CSAFNamespace == "" {
-		a.Config.CSAFNamespace = a.Config.BaseURL
+	if namespace == "" {
+		namespace = base
 	}
-	host := strings.TrimPrefix(strings.TrimPrefix(a.Config.BaseURL, "https://"), "http://")
+	host := strings.TrimPrefix(strings.TrimPrefix(base, "https://"), "http://")
 	host, _, _ = strings.Cut(host, "/")
 	host, _, _ = strings.Cut(host, ":")
-	signer, err := csaf.LoadOrCreateSigner(root, csafKeyName, a.Config.CSAFPublisher, "csaf@"+host)
+	signer, err := csaf.LoadOrCreateSigner(root, csafKeyName, publisher, "csaf@"+host)
 	if err != nil {
 		return nil, fmt.Errorf("csaf signing key: %w", err)
 	}
 	opts := csaf.ProviderOptions{
-		BaseURL: a.Config.BaseURL,
-		Issuer:  csaf.Issuer{Name: a.Config.CSAFPublisher, Namespace: a.Config.CSAFNamespace, Contact: a.Config.CSAFContact, Engine: "khien"},
+		BaseURL: base,
+		Issuer:  csaf.Issuer{Name: publisher, Namespace: namespace, Contact: a.Config.CSAFContact, Engine: "khien"},
 		Signer:  signer,
 	}
 	return csaf.NewCache(src, opts, csafRecheck, a.now), nil

@@ -158,6 +158,11 @@ func (decoder) Decode(f event.Format, raw []byte) (event.Event, error) {
 	return telemetry.Decode(f, raw)
 }
 
+// DecodeModel makes decoder an ingest.ModelDecoder.
+func (decoder) DecodeModel(f event.Format, raw []byte) (event.Event, error) {
+	return telemetry.DecodeModel(f, raw)
+}
+
 // detectSource adapts the bus consumer to detect.Source.
 type detectSource struct{ bus.EventSource }
 

@@ -14,10 +14,12 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/blob"
 	"github.com/khien-cert/khien/internal/intel"
 	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/publicweb"
@@ -39,8 +41,14 @@ func (a *App) openPortal(ctx context.Context, root *os.Root) error {
 	if err != nil {
 		return err
 	}
+	// The bulletins' pictures have a blob store of their own: nothing
+	// sweeps it, and evidence's sweep never sees them.
+	images, err := blob.OpenDisk(filepath.Join(a.Config.DataDir, "bulletin-images"))
+	if err != nil {
+		return err
+	}
 	a.Portal = portal.New(portal.Deps{Store: a.DB, Bulletins: a.DB, Stats: a.DB, Now: a.now,
-		Logger: a.Log.With("service", "portal"), PoWKey: key})
+		Logger: a.Log.With("service", "portal"), PoWKey: key, BulletinImages: images})
 	return a.Portal.RebuildIndex(ctx)
 }
 

@@ -74,6 +74,9 @@ const (
 	// Public portal: the scam-report review queue is national.
 	PermPortalReview Permission = "portal:review" // work the review queue: read reports, confirm, reject, renew
 	PermPortalAppeal Permission = "portal:appeal" // decide appeals against listed entries
+	// Awareness bulletins: an alliance member publishes on its own behalf,
+	// the coordinating body on its own or any member's.
+	PermBulletinPublish Permission = "bulletin:publish" // write and publish awareness bulletins
 	// Incidents: constituents report and follow their own; the coordinating
 	// body triages and runs them. A responder's reach is their member company,
 	// and the incident service further requires an active mobilisation.
@@ -100,7 +103,7 @@ var AllPermissions = []Permission{PermOrgRead, PermOrgCreate, PermOrgUpdate, Per
 	PermSystemWrite, PermResourceClaim, PermResourceApprove, PermInventoryWrite,
 	PermUserManage, PermTokenManage, PermAuditRead, PermSensorManage, PermIntelRead, PermIntelManage,
 	PermAlertRead, PermAlertTriage, PermEvidenceRead, PermEvidenceWrite, PermEvidenceAssign, PermEvidenceDispose,
-	PermPortalReview, PermPortalAppeal,
+	PermPortalReview, PermPortalAppeal, PermBulletinPublish,
 	PermIncidentReport, PermIncidentRead, PermIncidentManage, PermIncidentRespond,
 	PermAllianceRead, PermAllianceManage, PermReportRead,
 	PermAdvisoryRead, PermAdvisoryManage, PermActionRead, PermActionWork, PermActionReview, PermDebtRead,
@@ -124,7 +127,7 @@ var policy = map[Role]map[Permission]reach{
 		PermInventoryWrite: all, PermUserManage: all, PermTokenManage: all, PermAuditRead: all,
 		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
 		PermEvidenceAssign: all, // staffs cases, never sees evidence
-		PermPortalReview:   all, PermPortalAppeal: all,
+		PermPortalReview:   all, PermPortalAppeal: all, PermBulletinPublish: all,
 		PermIncidentReport: all, PermIncidentRead: all, PermIncidentManage: all,
 		PermAllianceRead: all, PermAllianceManage: all, PermReportRead: all,
 		PermAdvisoryRead: all, PermAdvisoryManage: all, PermActionRead: all, PermActionReview: all, PermDebtRead: all,
@@ -136,7 +139,7 @@ var policy = map[Role]map[Permission]reach{
 		PermInventoryWrite: all, PermAuditRead: all,
 		PermSensorManage: all, PermIntelRead: all, PermIntelManage: all, PermAlertRead: all, PermAlertTriage: all,
 		PermEvidenceRead: all, PermEvidenceWrite: all, PermEvidenceAssign: all, PermEvidenceDispose: all,
-		PermPortalReview: all, PermPortalAppeal: all,
+		PermPortalReview: all, PermPortalAppeal: all, PermBulletinPublish: all,
 		PermIncidentReport: all, PermIncidentRead: all, PermIncidentManage: all,
 		PermAllianceRead: all, PermAllianceManage: all, PermReportRead: all,
 		PermAdvisoryRead: all, PermAdvisoryManage: all, PermActionRead: all, PermActionWork: all,
@@ -148,6 +151,7 @@ var policy = map[Role]map[Permission]reach{
 		PermSensorManage: own, PermIntelRead: own, PermAlertRead: own, PermAlertTriage: own,
 		PermIncidentReport: own, PermIncidentRead: own,
 		PermAdvisoryRead: own, PermActionRead: own, PermActionWork: own, PermDebtRead: own,
+		PermBulletinPublish: own,
 	},
 	RoleConstituentAnalyst: {
 		PermOrgRead: own, PermSystemWrite: own, PermResourceClaim: own, PermInventoryWrite: own,

@@ -179,7 +179,7 @@ func Seed(ctx context.Context, d Deps) (Result, error) {
 	if err := seedEvidence(ctx, d, sys, ids, users); err != nil {
 		return Result{}, err
 	}
-	if err := seedPortal(ctx, d, users); err != nil {
+	if err := seedPortal(ctx, d, ids, users); err != nil {
 		return Result{}, err
 	}
 	if err := seedIncidents(ctx, d, ids, users); err != nil {

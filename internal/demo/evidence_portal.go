@@ -1,8 +1,12 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"strings"
 	"time"
 
@@ -49,9 +53,10 @@ func seedEvidence(ctx context.Context, d Deps, sys auth.Principal, ids, users ma
 	return nil
 }
 
-// seedPortal publishes two awareness bulletins and files two reports
+// seedPortal publishes two awareness bulletins of the coordinating body and
+// one, with a picture, of the alliance member, and files two reports
 // (reserved .example names and a documentation phone number range).
-func seedPortal(ctx context.Context, d Deps, users map[string]string) error {
+func seedPortal(ctx context.Context, d Deps, ids, users map[string]string) error {
 	if d.Portal == nil {
 		return nil
 	}
@@ -61,15 +66,18 @@ func seedPortal(ctx context.Context, d Deps, users map[string]string) error {
 		{Category: "advice", TitleVI: "Ngân hàng không bao giờ hỏi mã OTP", TitleEN: "Banks never ask for your OTP",
 			BodyVI:      "Không đọc mã OTP cho bất kỳ ai, kể cả người xưng là nhân viên ngân hàng.\n\nNếu đã lỡ cung cấp, hãy gọi ngay tổng đài ngân hàng để khóa tài khoản.",
 			BodyEN:      "Never read an OTP code to anyone, even someone who says they work for your bank.\n\nIf you already did, call your bank at once to lock the account.",
-			PublishedAt: now.Add(-72 * time.Hour)},
+			PublishedAt: now.Add(-72 * time.Hour), OrgID: ids["demo-cert"]},
 		{Category: "warning", TitleVI: "Cảnh báo tin nhắn giả mạo giao hàng", TitleEN: "Warning: fake parcel delivery messages",
 			BodyVI:      "Nhiều tin nhắn báo \"giao hàng thất bại\" dẫn tới trang giả để lấy thông tin thẻ.\n\nHãy kiểm tra địa chỉ trang trên cổng Khiên trước khi nhập thông tin.",
 			BodyEN:      "Many \"delivery failed\" messages lead to fake pages that steal card details.\n\nCheck the address on the Khiên portal before you type anything.",
-			PublishedAt: now.Add(-24 * time.Hour)},
+			PublishedAt: now.Add(-24 * time.Hour), OrgID: ids["demo-cert"]},
 	} {
 		if _, err := d.Portal.CreateBulletin(ctx, coord, b); err != nil {
 			return fmt.Errorf("demo bulletin: %w", err)
 		}
+	}
+	if err := seedMemberBulletin(ctx, d, ids, now); err != nil {
+		return err
 	}
 	for _, r := range []portal.ReportInput{
 		{Kind: canon.KindDomain, Value: "vietcombank-xacthuc.example", Category: "phishing", Description: "Trang giả yêu cầu nhập OTP"},
@@ -80,4 +88,62 @@ func seedPortal(ctx context.Context, d Deps, users map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// seedMemberBulletin publishes a bulletin of the demo alliance member, as
+// its administrator would, with a small drawn picture.
+func seedMemberBulletin(ctx context.Context, d Deps, ids map[string]string, now time.Time) error {
+	member := auth.Principal{UserID: "demo-security-admin", Email: "admin@security.example", Role: auth.RoleConstituentAdmin,
+		Orgs: []string{ids["demo-security"]}}
+	pic, err := demoPicture()
+	if err != nil {
+		return err
+	}
+	_, err = d.Portal.CreateBulletin(ctx, member, portal.BulletinInput{Category: "warning", OrgID: ids["demo-security"],
+		TitleVI: "Cảnh báo mã QR giả dán tại bãi đỗ xe", TitleEN: "Warning: fake QR codes stuck on parking meters",
+		BodyVI: "Kẻ gian dán mã QR giả lên máy thu phí để dẫn tới trang thanh toán giả.\n\n" +
+			"Chỉ thanh toán qua ứng dụng chính thức và kiểm tra địa chỉ trang trước khi nhập thông tin thẻ.",
+		BodyEN: "Scammers stick fake QR codes on parking meters that lead to fake payment pages.\n\n" +
+			"Pay only through the official app and check the page address before typing card details.",
+		PublishedAt: now.Add(-6 * time.Hour),
+		Images: []portal.BulletinImageInput{{Data: pic, AltVI: "Mã QR giả dán đè lên mã thật trên máy thu phí",
+			AltEN: "A fake QR code stuck over the real one on a parking meter"}}})
+	if err != nil {
+		return fmt.Errorf("demo member bulletin: %w", err)
+	}
+	return nil
+}
+
+// demoPicture draws a small warning sign: a red triangle on white with a
+// QR-like grid of squares.
+func demoPicture() ([]byte, error) {
+	const w, h = 240, 160
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	white, red, dark := color.RGBA{255, 255, 255, 255}, color.RGBA{200, 30, 30, 255}, color.RGBA{30, 30, 30, 255}
+	for y := range h {
+		for x := range w {
+			c := white
+			// The triangle: apex at (60,20), base from (10,140) to (110,140).
+			if y >= 20 && y <= 140 && 2*abs(x-60) <= (y-20)*100/120 {
+				c = red
+			}
+			// The grid: 8×8 cells of 12 px from (130,30), every other one dark.
+			if cx, cy := (x-130)/12, (y-30)/12; x >= 130 && y >= 30 && cx < 8 && cy < 8 && (cx*3+cy*5+cx*cy)%2 == 0 {
+				c = dark
+			}
+			m.SetRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, m); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

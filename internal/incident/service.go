@@ -230,6 +230,9 @@ type Triage struct {
 	TLP            string `json:"tlp"`
 	OwnerID        string `json:"owner_id"`
 	ClockProfile   string `json:"clock_profile"`
+	// PersonalData, when set, says whether personal data is involved (the
+	// Decree 13/2023 clock follows it); nil leaves it as reported.
+	PersonalData *bool `json:"personal_data,omitempty"`
 }
 
 // Triage classifies an incident, sets its severity (a severity other than
@@ -296,6 +299,9 @@ func (s *Service) Triage(ctx context.Context, p auth.Principal, id string, t Tri
 		if t.OwnerID != "" {
 			next.OwnerID, next.OwnerLabel = owner.ID, owner.Email
 		}
+		if t.PersonalData != nil {
+			next.PersonalData = *t.PersonalData
+		}
 		if cur.State == StateNew {
 			next.State, next.TriagedAt = StateTriaged, now
 		}
@@ -305,7 +311,8 @@ func (s *Service) Triage(ctx context.Context, p auth.Principal, id string, t Tri
 				Visibility: Shared, Body: body}},
 			Audit: []audit.Entry{audit.New(p, "incident.triage", "incident", cur.ID, cur.OrgID).WithDetail(map[string]any{
 				"category": next.Category, "severity": next.Severity, "proposed": cur.ProposedSeverity,
-				"reason": next.SeverityReason, "tlp": next.TLP.String(), "owner_id": next.OwnerID})},
+				"reason": next.SeverityReason, "tlp": next.TLP.String(), "owner_id": next.OwnerID,
+				"personal_data": next.PersonalData})},
 		}
 		if next.SeverityReason != "" {
 			ch.Entries = append(ch.Entries, Entry{IncidentID: cur.ID, At: now, ActorID: p.UserID, Actor: p.Email,
@@ -366,13 +373,9 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id string, t
 			next.ClosedAt = now
 		}
 		next.LastUpdateAt = now
-		body := string(cur.State) + " → " + string(to)
-		if note != "" {
-			body += ": " + note
-		}
 		return Change{Incident: &next,
 			Entries: []Entry{{IncidentID: cur.ID, At: now, ActorID: p.UserID, Actor: p.Email, Kind: "state",
-				Visibility: Shared, Body: body, Detail: `{"from":"` + string(cur.State) + `","to":"` + string(to) + `"}`}},
+				Visibility: Shared, Body: note, Detail: `{"from":"` + string(cur.State) + `","to":"` + string(to) + `"}`}},
 			Audit: []audit.Entry{audit.New(p, "incident.transition", "incident", cur.ID, cur.OrgID).
 				WithDetail(map[string]any{"from": cur.State, "to": to, "reference": cur.Reference})},
 			Notices: []notifyNotice{noticeState(next, cur.State, p.UserID)},
@@ -482,7 +485,7 @@ func (s *Service) ListWithClocks(ctx context.Context, p auth.Principal, f Filter
 // [from, to). It needs report:read.
 func (s *Service) Statistics(ctx context.Context, p auth.Principal, from, to time.Time) (Stats, []StatRow, error) {
 	if !p.Can(auth.PermReportRead) {
-		return Stats{}, nil, errs.NotFound("incident.not_found")
+		return Stats{}, nil, forbidden("incident.no_statistics", "statistics need the report:read permission")
 	}
 	rows, err := s.d.Store.IncidentStats(ctx, ViewerOf(p), from, to)
 	if err != nil {

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -85,30 +88,77 @@ func (s *Service) release() { <-s.slots }
 
 // publish normalises records (rejecting those that do not), publishes the
 // valid ones with their events durably and records the sensor's counters.
+//
+// Records are worked in groups of ChunkSize: the groups are normalised by
+// up to GOMAXPROCS goroutines, and each group is published as soon as it is
+// normalised, so the stream's disk syncs overlap the decoding of the next
+// groups. The answer waits for every group's acknowledgement; a failure
+// fails the batch (the sender resends it; the stream drops the chunks it
+// already holds, and the alert store counts each event once).
 func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result, error) {
 	now := s.d.Now().UTC().Truncate(time.Microsecond)
-	res := Result{Rejected: []Reject{}}
-	b := Batch{SensorID: sn.ID, OrgID: sn.OrgID, Received: now, Records: make([][]byte, 0, len(recs)),
-		Events: make([]event.Event, 0, len(recs))}
-	for _, rec := range recs {
-		err := rec.Err
-		if err == nil {
-			var ev event.Event
-			if ev, err = Normalize(s.d.Decoder, sn.ID, sn.OrgID, rec.Raw, now); err == nil {
-				ev.Fields = nil // not published: detection re-reads the record when rules need them
-				b.Records = append(b.Records, rec.Raw)
-				b.Events = append(b.Events, ev)
+	type group struct {
+		rejects  []Reject
+		accepted int
+		err      error
+		done     chan struct{}
+	}
+	groups := make([]group, (len(recs)+ChunkSize-1)/ChunkSize)
+	var next atomic.Int64
+	work := func() {
+		for {
+			g := int(next.Add(1) - 1)
+			if g >= len(groups) {
+				return
+			}
+			part := recs[g*ChunkSize : min((g+1)*ChunkSize, len(recs))]
+			b := Batch{SensorID: sn.ID, OrgID: sn.OrgID, Received: now, Records: make([][]byte, 0, len(part)),
+				Events: make([]event.Event, 0, len(part))}
+			for _, rec := range part {
+				err := rec.Err
+				if err == nil {
+					var ev event.Event
+					// Fields are not published: detection decodes the record
+					// again when rules need them.
+					if ev, err = normalizeModel(s.d.Decoder, sn.ID, sn.OrgID, rec.Raw, now); err == nil {
+						b.Records = append(b.Records, rec.Raw)
+						b.Events = append(b.Events, ev)
+						continue
+					}
+				}
+				groups[g].rejects = append(groups[g].rejects, reject(now, rec.Pos, rec.Raw, err))
+			}
+			groups[g].accepted = len(b.Records)
+			groups[g].done = make(chan struct{})
+			if len(b.Records) == 0 {
+				close(groups[g].done)
 				continue
 			}
-		}
-		res.Rejected = append(res.Rejected, reject(now, rec.Pos, rec.Raw, err))
-	}
-	if len(b.Records) > 0 {
-		if err := s.d.Publisher.Publish(ctx, b); err != nil {
-			return Result{}, err
+			go func(g *group) {
+				defer close(g.done)
+				g.err = s.d.Publisher.Publish(ctx, b)
+			}(&groups[g])
 		}
 	}
-	res.Accepted = len(b.Records)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(groups)) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	res := Result{Rejected: []Reject{}}
+	var failed error
+	for i := range groups {
+		<-groups[i].done
+		if groups[i].err != nil && failed == nil {
+			failed = groups[i].err
+		}
+		res.Accepted += groups[i].accepted
+		res.Rejected = append(res.Rejected, groups[i].rejects...)
+	}
+	if failed != nil {
+		return Result{}, failed
+	}
 	if err := s.d.Store.RecordBatch(ctx, sn.ID, now, res.Accepted, keepNewest(res.Rejected, s.d.Limits.KeepRejects)); err != nil {
 		// The events are stored; losing a counter update is not worth failing the sender.
 		s.d.Logger.Warn("sensor counters not recorded", "sensor", sn.ID, "err", err)

@@ -156,6 +156,36 @@ func Normalize(d Decoder, sensorID, orgID string, raw []byte, received time.Time
 	return ev, nil
 }
 
+// ModelDecoder is a Decoder that can also decode a record without keeping
+// its Fields (telemetry.Decoder.DecodeModel): the same acceptance, errors
+// and event but for Fields, for less work. Ingest uses it when d offers it.
+type ModelDecoder interface {
+	DecodeModel(format event.Format, raw []byte) (event.Event, error)
+}
+
+// normalizeModel is Normalize without Fields (see ModelDecoder).
+func normalizeModel(d Decoder, sensorID, orgID string, raw []byte, received time.Time) (event.Event, error) {
+	md, ok := d.(ModelDecoder)
+	if !ok {
+		ev, err := Normalize(d, sensorID, orgID, raw, received)
+		ev.Fields = nil
+		return ev, err
+	}
+	if !utf8.Valid(raw) {
+		return event.Event{}, errs.New(errs.KindInvalid, "event.bad_utf8", "the record is not valid UTF-8")
+	}
+	ev, err := md.DecodeModel(d.Detect(raw), raw)
+	if err != nil {
+		return ev, err
+	}
+	ev.ID = event.NewID(sensorID, raw)
+	ev.SensorID, ev.OrgID, ev.Received = sensorID, orgID, received
+	if ev.Time.IsZero() {
+		ev.Time = received
+	}
+	return ev, nil
+}
+
 // Check reports whether a raw record would normalise: the same decoding as
 // Normalize without the work only an accepted event needs (its ID).
 func Check(d Decoder, raw []byte) error {

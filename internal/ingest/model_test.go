@@ -1,11 +1,15 @@
 package ingest_test
 
 import (
+	"bytes"
+	"context"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/khien-cert/khien/internal/detect/gen"
+	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/event"
 	"github.com/khien-cert/khien/internal/ingest"
 	"github.com/khien-cert/khien/internal/telemetry"
@@ -20,6 +24,9 @@ var fixedNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 func (telemetryDecoder) Detect(raw []byte) event.Format { return telemetry.Detect(raw) }
 func (telemetryDecoder) Decode(f event.Format, raw []byte) (event.Event, error) {
 	return telemetry.Decoder{Now: func() time.Time { return fixedNow }}.Decode(f, raw)
+}
+func (telemetryDecoder) DecodeModel(f event.Format, raw []byte) (event.Event, error) {
+	return telemetry.Decoder{Now: func() time.Time { return fixedNow }}.DecodeModel(f, raw)
 }
 
 // modelSamples are records of every format, with every model field used.
@@ -129,4 +136,90 @@ func FuzzModelAgrees(f *testing.F) {
 		f.Add(s.Raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) { agree(t, [][]byte{raw}) })
+}
+
+// capture is a Publisher keeping what it is given.
+type capture struct {
+	mu      sync.Mutex
+	batches []ingest.Batch
+}
+
+func (c *capture) Publish(_ context.Context, b ingest.Batch) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batches = append(c.batches, b)
+	return nil
+}
+
+// counters is the Store part Accept uses.
+type counters struct{ ingest.Store }
+
+func (counters) RecordBatch(context.Context, string, time.Time, int, []ingest.Reject) error { return nil }
+
+// TestAcceptPublishesWhatDecodingGives sends a batch through Accept and
+// checks that it accepts exactly the records Normalize accepts, rejects the
+// others with Normalize's codes, and that the published chunks' events are
+// Normalize's events but for Fields.
+func TestAcceptPublishesWhatDecodingGives(t *testing.T) {
+	var body bytes.Buffer
+	lines := append([]string{}, modelSamples...)
+	lines = append(lines, `{"timestamp":"not a time","event_type":"dns"}`, `{"a":`, "not json at all {", "\xff\xfe")
+	for _, s := range gen.Events(1000, 11, 0.05) {
+		lines = append(lines, string(s.Raw))
+	}
+	for _, l := range lines {
+		body.WriteString(l + "\n")
+	}
+	pub := &capture{}
+	at := fixedNow
+	svc := ingest.New(ingest.Deps{Store: counters{}, Publisher: pub, Decoder: telemetryDecoder{}, Splitter: telemetry.Split,
+		Now: func() time.Time { return at }})
+	sn := ingest.Sensor{ID: "sensor-1", OrgID: "org-1"}
+	res, err := svc.Accept(t.Context(), sn, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantAccepted int
+	var wantCodes []string
+	for _, l := range lines {
+		if _, err := ingest.Normalize(telemetryDecoder{}, sn.ID, sn.OrgID, []byte(l), at); err != nil {
+			wantCodes = append(wantCodes, err.(*errs.Error).Code)
+		} else {
+			wantAccepted++
+		}
+	}
+	var gotCodes []string
+	for _, r := range res.Rejected {
+		gotCodes = append(gotCodes, r.Code)
+	}
+	if res.Accepted != wantAccepted || !reflect.DeepEqual(gotCodes, wantCodes) {
+		t.Fatalf("accepted %d, rejected %v; want %d, %v", res.Accepted, gotCodes, wantAccepted, wantCodes)
+	}
+	n := 0
+	for _, b := range pub.batches {
+		data, _ := ingest.EncodeChunk(b)
+		got := 0
+		_, err := ingest.Events(data, panicOnDecode{}, false, func(ev *event.Event) {
+			want, err := ingest.Normalize(telemetryDecoder{}, sn.ID, sn.OrgID, b.Records[got], at)
+			if err != nil || !reflect.DeepEqual(plain(*ev), plain(want)) {
+				t.Fatalf("published event %+v\nwant %+v (%v)", *ev, want, err)
+			}
+			got++
+		})
+		if err != nil || got != len(b.Records) {
+			t.Fatalf("Events = %v, %d events of %d", err, got, len(b.Records))
+		}
+		n += got
+	}
+	if n != wantAccepted {
+		t.Errorf("%d events published, want %d", n, wantAccepted)
+	}
+}
+
+// panicOnDecode fails a test that decodes records it should not.
+type panicOnDecode struct{}
+
+func (panicOnDecode) Detect([]byte) event.Format { panic("record decoded again") }
+func (panicOnDecode) Decode(event.Format, []byte) (event.Event, error) {
+	panic("record decoded again")
 }

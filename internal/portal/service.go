@@ -95,6 +95,9 @@ type Deps struct {
 	// KindUnavailable.
 	Bulletins BulletinStore
 	Stats     StatsStore
+	// BulletinImages keeps the bulletins' pictures (bulletin_image.go);
+	// without it a bulletin with a new picture answers KindUnavailable.
+	BulletinImages BulletinBlobs
 }
 
 // Service is the public portal: reports, look-ups, review and appeals.

@@ -1,8 +1,10 @@
 package publicweb
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,8 +13,10 @@ import (
 )
 
 // Awareness bulletins: the list (by category, newest first), one
-// bulletin, and the RSS 2.0 and Atom feeds (feeds.go). Bodies are plain
-// text shown as paragraphs; html/template escapes every character.
+// bulletin with its pictures, the pictures themselves, and the RSS 2.0 and
+// Atom feeds (feeds.go). Bodies are plain text shown as paragraphs;
+// html/template escapes every character. Every bulletin names its
+// publisher, the alliance member (or the coordinating body) it speaks for.
 
 type bulletinsView struct {
 	Base
@@ -28,13 +32,59 @@ type bulletinCard struct {
 	ID          string
 	Category    string
 	Title       string
+	Publisher   string
 	Paragraphs  []string
 	PublishedAt time.Time
+	Images      []imageCard
+}
+
+// imageCard is a picture of a bulletin, as a page shows it.
+type imageCard struct {
+	Path          string // site path, without the language
+	Alt           string
+	Width, Height int
 }
 
 func card(b portal.Bulletin, lang string) bulletinCard {
-	return bulletinCard{ID: b.ID, Category: string(b.Category), Title: b.Title(lang), Paragraphs: paragraphs(b.Body(lang)),
-		PublishedAt: b.PublishedAt}
+	c := bulletinCard{ID: b.ID, Category: string(b.Category), Title: b.Title(lang), Publisher: b.Publisher,
+		Paragraphs: paragraphs(b.Body(lang)), PublishedAt: b.PublishedAt}
+	for _, im := range b.Images {
+		c.Images = append(c.Images, imageCard{Path: imagePath(b.ID, im), Alt: im.Alt(lang), Width: im.Width, Height: im.Height})
+	}
+	return c
+}
+
+// imagePath is where the portal serves a bulletin's picture. It names the
+// picture by its content, so it never changes and may be cached for long.
+func imagePath(id string, im portal.BulletinImage) string {
+	return "/portal/bulletins/" + id + "/images/" + im.SHA256
+}
+
+// bulletinImage serves a picture of a published bulletin with the type
+// read from its bytes when it was sent; the browser is told not to guess
+// another.
+func (s *Site) bulletinImage(w http.ResponseWriter, r *http.Request) error {
+	im, rc, err := s.svc.PublicBulletinImage(r.Context(), r.PathValue("id"), r.PathValue("sha"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", im.Type)
+	h.Set("Content-Length", strconv.FormatInt(im.Size, 10))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", `"`+im.SHA256+`"`)
+	if r.Header.Get("If-None-Match") == `"`+im.SHA256+`"` {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, err = io.Copy(w, rc)
+	return err
 }
 
 // paragraphs splits plain text at blank lines.

@@ -7,22 +7,45 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/portal/guard"
 )
 
 var writer = auth.Principal{UserID: "coord-1", Email: "dieu.phoi@vncert.gov.vn", Role: auth.RoleCoordinator}
 
-func addBulletin(t *testing.T, fx *fixture, cat portal.BulletinCategory, vi, en string, at time.Time) portal.Bulletin {
+func addBulletin(t *testing.T, fx *fixture, cat portal.BulletinCategory, vi, en string, at time.Time,
+	images ...portal.BulletinImageInput) portal.Bulletin {
 	t.Helper()
 	b, err := fx.svc.CreateBulletin(t.Context(), writer, portal.BulletinInput{Category: cat, TitleVI: vi, TitleEN: en,
 		BodyVI: "Đoạn một của " + vi + ".\n\nĐoạn hai <script>alert(1)</script> & thêm.",
-		BodyEN: "First paragraph of " + en + ".\n\nSecond <script>alert(1)</script> & more.", PublishedAt: at})
+		BodyEN: "First paragraph of " + en + ".\n\nSecond <script>alert(1)</script> & more.", PublishedAt: at,
+		OrgID:  publisherOrg(t, fx).ID,
+		Images: images})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// publisherOrg is the fixture's alliance member, made on first use.
+func publisherOrg(t *testing.T, fx *fixture) org.Org {
+	t.Helper()
+	pubs, err := fx.svc.Publishers(t.Context(), writer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pubs) > 0 {
+		return org.Org{ID: pubs[0].ID, Name: pubs[0].Name}
+	}
+	o, err := fx.db.CreateOrg(t.Context(), org.Org{Slug: "an-ninh-demo", Name: "Công ty An ninh <Demo> & Co", Kind: org.KindAllianceMember},
+		audit.New(auth.System(), "org.create", "org", "", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // TestBulletinPages: the list shows published bulletins newest first in

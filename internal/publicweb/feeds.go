@@ -8,6 +8,12 @@ package publicweb
 // bulletin's ID. An RSS description is HTML (escaped paragraphs of the
 // plain-text body); Atom content is type "text". Dates: RSS uses RFC 822 with a four-digit year and a
 // numeric zone (time.RFC1123Z), Atom RFC 3339, both in UTC.
+//
+// The publisher (the alliance member a bulletin speaks for) is an entry's
+// Atom author and an item's Dublin Core creator in RSS (RSS's own author
+// element wants an e-mail address). Pictures are enclosures with their
+// length and type: every picture a link rel="enclosure" in Atom, and the
+// first one the item's enclosure in RSS, where readers take one only.
 
 import (
 	"encoding/xml"
@@ -29,8 +35,11 @@ const atomNS = "http://www.w3.org/2005/Atom"
 type rssDoc struct {
 	XMLName xml.Name   `xml:"rss"`
 	Version string     `xml:"version,attr"`
+	DC      string     `xml:"xmlns:dc,attr"`
 	Channel rssChannel `xml:"channel"`
 }
+
+const dcNS = "http://purl.org/dc/elements/1.1/"
 
 type rssChannel struct {
 	Title         string    `xml:"title"`
@@ -43,12 +52,20 @@ type rssChannel struct {
 }
 
 type rssItem struct {
-	Title       string  `xml:"title"`
-	Link        string  `xml:"link"`
-	Description string  `xml:"description"`
-	Category    string  `xml:"category"`
-	GUID        rssGUID `xml:"guid"`
-	PubDate     string  `xml:"pubDate"`
+	Title       string        `xml:"title"`
+	Link        string        `xml:"link"`
+	Description string        `xml:"description"`
+	Category    string        `xml:"category"`
+	Creator     string        `xml:"dc:creator,omitempty"`
+	Enclosure   *rssEnclosure `xml:"enclosure"`
+	GUID        rssGUID       `xml:"guid"`
+	PubDate     string        `xml:"pubDate"`
+}
+
+type rssEnclosure struct {
+	URL    string `xml:"url,attr"`
+	Length int64  `xml:"length,attr"`
+	Type   string `xml:"type,attr"`
 }
 
 type rssGUID struct {
@@ -69,10 +86,12 @@ type atomFeed struct {
 }
 
 type atomLink struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr,omitempty"`
-	Type string `xml:"type,attr,omitempty"`
-	Lang string `xml:"hreflang,attr,omitempty"`
+	Href   string `xml:"href,attr"`
+	Rel    string `xml:"rel,attr,omitempty"`
+	Type   string `xml:"type,attr,omitempty"`
+	Lang   string `xml:"hreflang,attr,omitempty"`
+	Title  string `xml:"title,attr,omitempty"`
+	Length int64  `xml:"length,attr,omitempty"`
 }
 
 type atomPerson struct {
@@ -84,7 +103,8 @@ type atomEntry struct {
 	Title     atomText     `xml:"title"`
 	Updated   string       `xml:"updated"`
 	Published string       `xml:"published"`
-	Link      atomLink     `xml:"link"`
+	Author    *atomPerson  `xml:"author"`
+	Links     []atomLink   `xml:"link"`
 	Category  atomCategory `xml:"category"`
 	Summary   atomText     `xml:"summary"`
 	Content   atomText     `xml:"content"`
@@ -116,16 +136,21 @@ func (s *Site) rss(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b := s.base(r, "bulletins.title")
-	doc := rssDoc{Version: "2.0", Channel: rssChannel{Title: b.T("bulletins.feed_title"), Link: s.absolute(r, b.U("/portal/bulletins")),
+	doc := rssDoc{Version: "2.0", DC: dcNS, Channel: rssChannel{Title: b.T("bulletins.feed_title"), Link: s.absolute(r, b.U("/portal/bulletins")),
 		Description: b.T("bulletins.feed_description"), Language: b.Lang,
 		Self: atomLink{Href: s.absolute(r, b.U("/portal/bulletins/rss.xml")), Rel: "self", Type: "application/rss+xml"}}}
 	for i, it := range items {
 		if i == 0 {
 			doc.Channel.LastBuildDate = latest(items).Format(time.RFC1123Z)
 		}
-		doc.Channel.Items = append(doc.Channel.Items, rssItem{Title: it.Title(b.Lang), Link: s.bulletinURL(r, b, it.ID),
-			Description: htmlParagraphs(it.Body(b.Lang)), Category: b.T("bulletin_cat." + string(it.Category)),
-			GUID: rssGUID{IsPermaLink: "false", Value: "urn:uuid:" + it.ID}, PubDate: it.PublishedAt.UTC().Format(time.RFC1123Z)})
+		item := rssItem{Title: it.Title(b.Lang), Link: s.bulletinURL(r, b, it.ID),
+			Description: htmlParagraphs(it.Body(b.Lang)), Category: b.T("bulletin_cat." + string(it.Category)), Creator: it.Publisher,
+			GUID: rssGUID{IsPermaLink: "false", Value: "urn:uuid:" + it.ID}, PubDate: it.PublishedAt.UTC().Format(time.RFC1123Z)}
+		if len(it.Images) > 0 {
+			im := it.Images[0]
+			item.Enclosure = &rssEnclosure{URL: s.absolute(r, imagePath(it.ID, im)), Length: im.Size, Type: im.Type}
+		}
+		doc.Channel.Items = append(doc.Channel.Items, item)
 	}
 	return writeXML(w, "application/rss+xml; charset=utf-8", doc)
 }
@@ -146,9 +171,18 @@ func (s *Site) atom(w http.ResponseWriter, r *http.Request) error {
 			{Href: s.absolute(r, b.U("/portal/bulletins")), Rel: "alternate", Type: "text/html", Lang: b.Lang}}}
 	for _, it := range items {
 		body := it.Body(b.Lang)
+		links := []atomLink{{Href: s.bulletinURL(r, b, it.ID), Rel: "alternate", Type: "text/html"}}
+		for _, im := range it.Images {
+			links = append(links, atomLink{Href: s.absolute(r, imagePath(it.ID, im)), Rel: "enclosure", Type: im.Type,
+				Length: im.Size, Title: im.Alt(b.Lang)})
+		}
+		var author *atomPerson
+		if it.Publisher != "" {
+			author = &atomPerson{Name: it.Publisher}
+		}
 		f.Entries = append(f.Entries, atomEntry{ID: "urn:uuid:" + it.ID, Title: atomText{Type: "text", Value: it.Title(b.Lang)},
 			Updated: it.UpdatedAt.UTC().Format(time.RFC3339), Published: it.PublishedAt.UTC().Format(time.RFC3339),
-			Link:     atomLink{Href: s.bulletinURL(r, b, it.ID), Rel: "alternate", Type: "text/html"},
+			Author: author, Links: links,
 			Category: atomCategory{Term: string(it.Category), Label: b.T("bulletin_cat." + string(it.Category))},
 			Summary:  atomText{Type: "text", Value: firstParagraph(body)}, Content: atomText{Type: "text", Value: body}})
 	}

@@ -118,6 +118,7 @@ func (s *Site) routes() http.Handler {
 	mux.Handle("GET /portal/bulletins/rss.xml", h(s.rss))
 	mux.Handle("GET /portal/bulletins/atom.xml", h(s.atom))
 	mux.Handle("GET /portal/bulletins/{id}", h(s.bulletin))
+	mux.Handle("GET /portal/bulletins/{id}/images/{sha}", h(s.bulletinImage))
 	mux.Handle("GET /portal/stats", h(s.statsPage))
 	mux.Handle("/portal/", h(func(http.ResponseWriter, *http.Request) error { return errs.NotFound("portal.page_not_found") }))
 	return mux

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/blob"
 	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/portal/guard"
@@ -37,7 +38,12 @@ func newFixture(t *testing.T, lookup guard.LimitOptions, opts ...func(*Deps)) *f
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := portal.New(portal.Deps{Store: db, Bulletins: db, Stats: db, PoW: guard.PoWOptions{Bits: 4, MinAge: -1}, Lookup: lookup})
+	images, err := blob.OpenDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := portal.New(portal.Deps{Store: db, Bulletins: db, Stats: db, PoW: guard.PoWOptions{Bits: 4, MinAge: -1}, Lookup: lookup,
+		BulletinImages: images})
 	fx := &fixture{svc: svc, db: db}
 	if err := svc.RebuildIndex(ctx); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/blob"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/portal/canon"
@@ -15,12 +17,25 @@ import (
 	"github.com/khien-cert/khien/internal/store/storetest"
 )
 
-func newBulletinPortal(db storetest.DB) (*portal.Service, *testClock) {
+// newBulletinPortal is a portal service with a blob store for pictures
+// and the coordinating body, the only publisher at first.
+func newBulletinPortal(t *testing.T, db storetest.DB) (*portal.Service, *testClock, *blob.Disk) {
+	t.Helper()
 	c := &testClock{t: time.Date(2026, 5, 20, 3, 0, 0, 0, time.UTC)}
+	images, err := blob.OpenDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { images.Close() })
+	if _, err := db.CreateOrg(t.Context(), org.Org{Slug: "cert", Name: "CERT quốc gia", Kind: org.KindCoordinator, Coordinating: true},
+		entry("org.create")); err != nil {
+		t.Fatal(err)
+	}
 	return portal.New(portal.Deps{Store: db.DB, Bulletins: db.DB, Stats: db.DB, Now: c.now, PoWKey: []byte("k"),
-		PoW:    guard.PoWOptions{Bits: 2, MinAge: -1},
-		Report: guard.LimitOptions{Every: time.Millisecond, Burst: 1000},
-		Lookup: guard.LimitOptions{Every: time.Millisecond, Burst: 1000}}), c
+		PoW:            guard.PoWOptions{Bits: 2, MinAge: -1},
+		Report:         guard.LimitOptions{Every: time.Millisecond, Burst: 1000},
+		Lookup:         guard.LimitOptions{Every: time.Millisecond, Burst: 1000},
+		BulletinImages: images}), c, images
 }
 
 func bulletinIn(n int, at time.Time) portal.BulletinInput {
@@ -34,7 +49,7 @@ func bulletinIn(n int, at time.Time) portal.BulletinInput {
 func TestBulletins(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := t.Context()
-		s, clock := newBulletinPortal(db)
+		s, clock, _ := newBulletinPortal(t, db)
 		now := clock.now()
 		var ids []string
 		for i := range 5 {
@@ -135,7 +150,7 @@ func TestBulletins(t *testing.T) {
 func TestPortalStats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := t.Context()
-		s, clock := newBulletinPortal(db)
+		s, clock, _ := newBulletinPortal(t, db)
 		// 2026-03-31 20:00 UTC is 1 April in Vietnam.
 		clock.t = time.Date(2026, 3, 31, 20, 0, 0, 0, time.UTC)
 		submit(t, s, portal.ReportInput{Kind: canon.KindDomain, Value: "lua-dao.example", Category: "investment"})

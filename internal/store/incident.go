@@ -149,11 +149,11 @@ func (db *DB) applyIncidentChange(ctx context.Context, tx *sql.Tx, l incident.Lo
 		res, err := tx.ExecContext(ctx, `UPDATE incidents SET category = $1, severity = $2, severity_reason = $3, tlp = $4,
 			state = $5, owner_id = $6, merged_into = $7, rejection_reason = $8, clock_profile = $9, waiting_since = $10,
 			triaged_at = $11, first_response_at = $12, contained_at = $13, resolved_at = $14, closed_at = $15,
-			last_update_at = $16, updated_at = $17 WHERE id = $18 AND updated_at = $19`,
+			last_update_at = $16, updated_at = $17, personal_data = $20 WHERE id = $18 AND updated_at = $19`,
 			n.Category, string(n.Severity), n.SeverityReason, n.TLP.String(), string(n.State), nullStr(n.OwnerID),
 			nullStr(n.MergedInto), n.RejectionReason, n.ClockProfile, nullT(n.WaitingSince), nullT(n.TriagedAt),
 			nullT(n.FirstResponseAt), nullT(n.ContainedAt), nullT(n.ResolvedAt), nullT(n.ClosedAt), nullT(n.LastUpdateAt),
-			trunc(n.UpdatedAt), id, trunc(l.Incident.UpdatedAt))
+			trunc(n.UpdatedAt), id, trunc(l.Incident.UpdatedAt), n.PersonalData)
 		if err != nil {
 			return err
 		}

@@ -125,12 +125,18 @@ func TestIncidentStore(t *testing.T) {
 		wantIncErr(t, err, errs.KindInvalid, "incident.invalid")
 		now = now.Add(30 * time.Minute)
 		inc, err = svc.Triage(ctx, coord, inc.ID, incident.Triage{Category: `ecsirt:malicious-code="ransomware"`,
-			Severity: "S3", SeverityReason: "chỉ một máy chủ", OwnerID: coord.UserID, TLP: "AMBER"})
+			Severity: "S3", SeverityReason: "chỉ một máy chủ", OwnerID: coord.UserID, TLP: "AMBER", PersonalData: new(true)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if inc.State != incident.StateTriaged || inc.Category != "malicious-code/infected-system" || inc.OwnerID != coord.UserID {
 			t.Fatalf("triaged %+v", inc)
+		}
+		// Personal data found at triage brings the Decree 13/2023 clock.
+		if cv, _ := svc.Get(ctx, coord, inc.ID); !inc.PersonalData || !slices.ContainsFunc(cv.Clocks, func(c incident.Clock) bool {
+			return c.Name == "personal_data_notify"
+		}) {
+			t.Fatalf("personal data %v, clocks %+v", inc.PersonalData, cv.Clocks)
 		}
 
 		// Internal notes are the coordinators'.
@@ -334,4 +340,45 @@ func TestIncidentTLPForLeadership(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkIncidentReportAndGet measures one report (numbering, systems,
+// clocks, timeline, audit, notices in one transaction) followed by a read of
+// the incident as its reporter sees it, per engine.
+func BenchmarkIncidentReportAndGet(b *testing.B) {
+	for _, e := range storetest.Engines(b) {
+		b.Run(e.Name, func(b *testing.B) {
+			db := storetest.Open(b, e)
+			ctx := b.Context()
+			a, err := db.CreateOrg(ctx, org.Org{Slug: "bo-a", Name: "Bộ A", Kind: org.KindEnterprise}, entry("org.create"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			sys, err := db.CreateSystem(ctx, auth.Scope{All: true}, org.System{OrgID: a.ID, Name: "Cổng", Level: 3,
+				Status: org.SystemStatus("operational")}, entry("system.create"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			u, err := db.CreateUser(ctx, auth.System(), auth.User{Email: "soc@a.vn", Name: "soc", Role: auth.RoleConstituentAdmin, Language: "vi"}, "x")
+			if err != nil {
+				b.Fatal(err)
+			}
+			rep := incPrincipal(u, a.ID)
+			svc, err := incident.New(incident.Deps{Store: db.DB})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := incident.Report{OrgID: a.ID, Title: "Sự cố", Description: "x", DetectedAt: time.Now().Add(-time.Hour),
+				SystemIDs: []string{sys.ID}, Indicators: []incident.Indicator{{Type: "ip", Value: "203.0.113.1"}}}
+			for b.Loop() {
+				inc, err := svc.Report(ctx, rep, r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := svc.Get(ctx, rep, inc.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

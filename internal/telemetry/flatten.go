@@ -20,23 +20,11 @@ const maxDepth = 64
 // hot path of ingest: it makes one string copy of the input, takes unescaped
 // keys and values as substrings of it, and builds no map[string]any.
 func flatten(raw []byte) (map[string]string, error) {
-	p := flatteners.Get().(*flattener)
-	defer p.release()
-	p.s, p.i, p.collect = string(raw), 0, true
-	p.skipWS()
-	if p.i >= len(p.s) {
-		return nil, errJSON(0, "the record is empty")
-	}
-	if p.s[p.i] != '{' {
-		return nil, errNotObject()
-	}
-	if err := p.object(0); err != nil {
+	p, err := parseFlat(raw)
+	if err != nil {
 		return nil, err
 	}
-	p.skipWS()
-	if p.i != len(p.s) {
-		return nil, errJSON(p.i, "unexpected data after the JSON object")
-	}
+	defer p.release()
 	// The map is made once its exact size is known: a map sized by a guess
 	// is often twice as big, and allocation is most of the cost here.
 	out := make(map[string]string, len(p.kvs))
@@ -44,6 +32,49 @@ func flatten(raw []byte) (map[string]string, error) {
 		out[e.k] = e.v
 	}
 	return out, nil
+}
+
+// flattenInto is flatten filling out, which it clears first: for callers
+// that only read the fields while they map a record (DecodeModel) and reuse
+// one map.
+func flattenInto(raw []byte, out map[string]string) error {
+	p, err := parseFlat(raw)
+	if err != nil {
+		return err
+	}
+	defer p.release()
+	clear(out)
+	for _, e := range p.kvs {
+		out[e.k] = e.v
+	}
+	return nil
+}
+
+// parseFlat parses raw as flatten describes and returns the parser holding
+// the key/value pairs; the caller releases it.
+func parseFlat(raw []byte) (*flattener, error) {
+	p := flatteners.Get().(*flattener)
+	p.s, p.i, p.collect = string(raw), 0, true
+	p.skipWS()
+	if p.i >= len(p.s) {
+		p.release()
+		return nil, errJSON(0, "the record is empty")
+	}
+	if p.s[p.i] != '{' {
+		p.release()
+		return nil, errNotObject()
+	}
+	if err := p.object(0); err != nil {
+		p.release()
+		return nil, err
+	}
+	p.skipWS()
+	if p.i != len(p.s) {
+		at := p.i
+		p.release()
+		return nil, errJSON(at, "unexpected data after the JSON object")
+	}
+	return p, nil
 }
 
 // flatteners recycles parser state (its key and value buffers) between

@@ -3,6 +3,8 @@ package telemetry
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"maps"
 	"os"
 	"path/filepath"
@@ -45,6 +47,9 @@ func addSeeds(f *testing.F, max int, inline []string, globs ...string) {
 // event keeps the invariants.
 func fuzzDecode(t *testing.T, format event.Format, raw []byte) event.Event {
 	ev, err := testDecoder.Decode(format, raw)
+	if e := modelAgrees(format, raw, ev, err); e != nil {
+		t.Fatalf("%q: %v", raw, e)
+	}
 	if err != nil {
 		if e := checkError(err); e != nil {
 			t.Fatalf("%q: %v", raw, e)
@@ -242,4 +247,21 @@ func FuzzDetect(f *testing.F) {
 		}
 		fuzzDecode(t, format, raw)
 	})
+}
+
+// modelAgrees checks DecodeModel against Decode's result for the same
+// record: the same error, or the same event but for Fields.
+func modelAgrees(format event.Format, raw []byte, want event.Event, wantErr error) error {
+	got, err := testDecoder.DecodeModel(format, raw)
+	if (err == nil) != (wantErr == nil) || err != nil && (err.Error() != wantErr.Error() || codeOf(err) != codeOf(wantErr)) {
+		return fmt.Errorf("DecodeModel error %v, Decode error %v", err, wantErr)
+	}
+	if got.Fields != nil {
+		return fmt.Errorf("DecodeModel kept Fields")
+	}
+	want.Fields = nil
+	if !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("DecodeModel = %+v\nDecode      = %+v", got, want)
+	}
+	return nil
 }

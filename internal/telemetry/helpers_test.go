@@ -54,6 +54,9 @@ func decodeAll(t testing.TB, b []byte, format event.Format) []record {
 		if err == nil {
 			var ev event.Event
 			ev, err = testDecoder.Decode(format, raw)
+			if e := modelAgrees(format, raw, ev, err); e != nil {
+				t.Fatalf("record %d: %v", pos, e)
+			}
 			out = append(out, record{pos, ev, err})
 			return nil
 		}

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +31,27 @@ func Decode(format event.Format, raw []byte) (event.Event, error) {
 // Detect). ID, SensorID, OrgID and Received are left for ingest to fill.
 // Errors are *errs.Error of KindInvalid with a stable code.
 func (d Decoder) Decode(format event.Format, raw []byte) (event.Event, error) {
+	return d.decode(format, raw, true)
+}
+
+// DecodeModel decodes one record with the zero Decoder. See
+// Decoder.DecodeModel.
+func DecodeModel(format event.Format, raw []byte) (event.Event, error) {
+	return Decoder{}.DecodeModel(format, raw)
+}
+
+// DecodeModel is Decode without Fields: it accepts and rejects exactly the
+// records Decode does, with the same errors, and returns the same event but
+// for Fields, which it leaves nil. It is cheaper for JSON records (their
+// fields go into a reused map). Ingest uses it: the stream carries the raw
+// record, from which Decode gives the Fields when rules need them.
+func (d Decoder) DecodeModel(format event.Format, raw []byte) (event.Event, error) {
+	ev, err := d.decode(format, raw, false)
+	ev.Fields = nil
+	return ev, err
+}
+
+func (d Decoder) decode(format event.Format, raw []byte, keep bool) (event.Event, error) {
 	raw = bytes.TrimSpace(bytes.TrimPrefix(raw, utf8BOM))
 	if len(raw) == 0 {
 		return event.Event{}, errs.Invalid("event.empty", "the record is empty")
@@ -45,15 +67,15 @@ func (d Decoder) Decode(format event.Format, raw []byte) (event.Event, error) {
 	}
 	switch format {
 	case event.FormatEVE:
-		return decodeJSON(raw, format, mapEVE)
+		return decodeJSON(raw, format, mapEVE, keep)
 	case event.FormatZeek:
-		return decodeJSON(raw, format, mapZeek)
+		return decodeJSON(raw, format, mapZeek, keep)
 	case event.FormatECS:
-		return decodeJSON(raw, format, mapECS)
+		return decodeJSON(raw, format, mapECS, keep)
 	case event.FormatWindows:
-		return decodeJSON(raw, format, mapWindows)
+		return decodeJSON(raw, format, mapWindows, keep)
 	case event.FormatJSON:
-		return decodeJSON(raw, format, mapGeneric)
+		return decodeJSON(raw, format, mapGeneric, keep)
 	case event.FormatCEF:
 		return d.decodeCEF(raw)
 	case event.FormatSyslog:
@@ -77,25 +99,51 @@ func (d Decoder) loc() *time.Location {
 }
 
 // decodeJSON flattens a JSON record (unwrapping an Elasticsearch hit's
-// _source) and lets a format's mapper fill the Event from the fields.
-func decodeJSON(raw []byte, format event.Format, mapper func(*event.Event, fields) error) (event.Event, error) {
-	f, err := flatten(raw)
-	if err != nil {
+// _source) and lets a format's mapper fill the Event from the fields. With
+// keep unset the fields go into a pooled map that the event does not keep.
+func decodeJSON(raw []byte, format event.Format, mapper func(*event.Event, fields) error, keep bool) (event.Event, error) {
+	var f map[string]string
+	flat := func(raw []byte) (err error) {
+		if keep {
+			f, err = flatten(raw)
+			return err
+		}
+		return flattenInto(raw, f)
+	}
+	if !keep {
+		f = scratchMaps.Get().(map[string]string)
+		defer func() {
+			if len(f) <= maxScratch {
+				clear(f)
+				scratchMaps.Put(f)
+			}
+		}()
+	}
+	if err := flat(raw); err != nil {
 		return event.Event{}, err
 	}
 	if _, ok := f["_index"]; ok || f["_id"] != "" {
 		if src := unwrapHit(raw); len(src) != len(raw) {
-			if f, err = flatten(src); err != nil {
+			if err := flat(src); err != nil {
 				return event.Event{}, err
 			}
 		}
 	}
-	ev := event.Event{Format: format, Fields: f}
+	ev := event.Event{Format: format}
+	if keep {
+		ev.Fields = f
+	}
 	if err := mapper(&ev, f); err != nil {
 		return event.Event{}, err
 	}
 	return ev, nil
 }
+
+// scratchMaps recycles the field maps of DecodeModel; a map that grew past
+// maxScratch fields is dropped rather than kept.
+var scratchMaps = sync.Pool{New: func() any { return make(map[string]string, 64) }}
+
+const maxScratch = 1024
 
 // unwrapHit returns the _source object of an Elasticsearch/OpenSearch hit
 // ({"_index":…, "_id":…, "_source":{…}, "fields":{…}}), or raw itself.

@@ -67,13 +67,13 @@
 // Measured with make bench-advisory on the 2-core AMD EPYC shared with
 // other work, with package gen's 300k advisories (600k products, 1.6M
 // matches) and 100k items, as CPU time on one core (GOMAXPROCS=1; wall
-// time was up to three times more while other processes held the cores):
-// a full recompute (build + match) 1.45 s, of which building the advisory
-// index 0.76 s (45 MiB) and matching 0.80 s; a 1k-item upload 5–8 ms
-// (16.5k matches; the spread follows the load on the other core); one new
-// advisory against the inventory index (54 MiB) 0.03 ms. Comparing parsed
-// versions per rule instead of ranks took 7 s for the matching alone, each
-// comparison a cache miss through the parsed values. The naive pair scan
-// would take about 23 minutes of CPU for the full set, 940 times the
-// indexed recompute.
+// time was two to four times more while other processes held the cores,
+// and the spreads below follow that load): a full recompute (build +
+// match) 1.3–1.7 s, of which building the advisory index 0.7–0.8 s
+// (45 MiB) and matching 0.7–0.8 s; a 1k-item upload 5–8 ms (16.5k
+// matches); one new advisory against the inventory index (54 MiB)
+// 0.03 ms. Comparing parsed versions per rule instead of ranks took 7 s
+// for the matching alone, each comparison a cache miss through the parsed
+// values. The naive pair scan would take 12–23 minutes of CPU for the full
+// set, 460–940 times the indexed recompute.
 package vuln

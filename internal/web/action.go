@@ -6,8 +6,8 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +123,7 @@ func (w *Web) actionEvidence(rw http.ResponseWriter, r *http.Request, s *session
 	_, err = io.Copy(rw, rc)
 	return err
 }
+
 var exceptionFields = []string{"reason", "until"}
 
 func (w *Web) actionShow(rw http.ResponseWriter, r *http.Request, s *session) error {

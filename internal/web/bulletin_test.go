@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/org"
 )
 
 // TestBulletinPages: a coordinator writes a bulletin (refused with errors
@@ -17,6 +18,10 @@ import (
 // a constituent has no bulletin pages.
 func TestBulletinPages(t *testing.T) {
 	e := newEnv(t)
+	if _, err := e.app.Org.CreateOrg(t.Context(), auth.System(), org.Org{Slug: "vncert", Name: "Trung tâm VNCERT",
+		Kind: org.KindCoordinator, Coordinating: true}); err != nil {
+		t.Fatal(err)
+	}
 	coord := e.user("dieu.phoi@vncert.gov.vn", "vi", auth.RoleCoordinator)
 	e.user("phan.tich@so-a.gov.vn", "vi", auth.RoleConstituentAnalyst, e.orgA.ID)
 	b := e.browser()

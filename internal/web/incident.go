@@ -21,6 +21,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -325,6 +326,7 @@ type incidentView struct {
 	Moves      []incident.State // the plain transitions offered as buttons (triage, reject and merge have forms)
 	Coordinate bool             // the viewer is of the coordinating body
 	Evidence   bool             // the viewer may open an evidence case for the incident
+	Entries    []incidentEntry  // the timeline as shown
 	WorkTasks  bool
 	CanNote    bool
 	Internal   bool // may write internal notes
@@ -352,7 +354,7 @@ type incidentView struct {
 }
 
 var (
-	incidentTriageFields = []string{"category", "severity", "severity_reason", "tlp", "owner_id", "clock_profile"}
+	incidentTriageFields = []string{"category", "severity", "severity_reason", "tlp", "owner_id", "clock_profile", "personal_data"}
 	incidentMoveFields   = []string{"state", "note"}
 	incidentRejectFields = []string{"reason"}
 	incidentMergeFields  = []string{"into", "note"}
@@ -376,6 +378,13 @@ func (fs *incidentForms) fill() {
 			*p.f = newForm(p.fields...)
 		}
 	}
+}
+
+// incidentEntry is a timeline entry as shown: a state change names its
+// states (translated by the page).
+type incidentEntry struct {
+	incident.Entry
+	From, To incident.State
 }
 
 // IncidentMobilisation lets the alliance UI fill the detail page's panel:
@@ -407,6 +416,16 @@ func (w *Web) renderIncident(rw http.ResponseWriter, r *http.Request, s *session
 		Pause: fs.pause, Link: fs.link, File: fs.file, PrintedAt: now, Sevs: incidentSeverityOptions()}
 	v.Title = inc.Reference
 	v.Evidence = w.evidence != nil && s.P.CanOn(auth.PermEvidenceAssign, inc.OrgID)
+	for _, e := range iv.Timeline {
+		row := incidentEntry{Entry: e}
+		if e.Kind == "state" {
+			var d struct{ From, To incident.State }
+			if json.Unmarshal([]byte(e.Detail), &d) == nil && d.From.Valid() && d.To.Valid() {
+				row.From, row.To = d.From, d.To
+			}
+		}
+		v.Entries = append(v.Entries, row)
+	}
 	for _, st := range iv.Next {
 		if st != incident.StateTriaged && st != incident.StateRejected && st != incident.StateMerged {
 			v.Moves = append(v.Moves, st)
@@ -426,6 +445,7 @@ func (w *Web) renderIncident(rw http.ResponseWriter, r *http.Request, s *session
 			v.Triage.Set("tlp", inc.TLP.String())
 			v.Triage.Set("owner_id", inc.OwnerID)
 			v.Triage.Set("clock_profile", inc.ClockProfile)
+			v.Triage.SetBool("personal_data", inc.PersonalData)
 		}
 		tax := w.incidents.Taxonomy()
 		for _, c := range tax.Categories() {
@@ -503,7 +523,7 @@ func (w *Web) incidentTriage(rw http.ResponseWriter, r *http.Request, s *session
 		func(f *Form) error {
 			_, err := w.incidents.Triage(r.Context(), s.P, r.PathValue("id"), incident.Triage{Category: f.Get("category"),
 				Severity: f.Get("severity"), SeverityReason: f.Get("severity_reason"), TLP: f.Get("tlp"),
-				OwnerID: f.Get("owner_id"), ClockProfile: f.Get("clock_profile")})
+				OwnerID: f.Get("owner_id"), ClockProfile: f.Get("clock_profile"), PersonalData: new(f.Bool("personal_data"))})
 			return err
 		})
 }

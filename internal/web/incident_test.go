@@ -106,6 +106,9 @@ func TestIncidentPages(t *testing.T) {
 			t.Fatalf("after → %s: state %s", to, got)
 		}
 	}
+	if !strings.Contains(p.text("#timeline"), "Resolved → Closed") {
+		t.Errorf("the timeline does not name the states: %s", p.text("#timeline"))
+	}
 	// The constituent never sees the internal note.
 	p = c.get(incPath)
 	if p.has(`#timeline li[data-visibility="internal"]`) || strings.Contains(p.main(), "internal hunch") {
@@ -129,7 +132,7 @@ func TestIncidentPages(t *testing.T) {
 		t.Fatalf("CSV:\n%s", csv.body)
 	}
 	// Constituents have no statistics.
-	c.get("/reports/incidents").wantStatus(http.StatusNotFound)
+	c.get("/reports/incidents").wantStatus(http.StatusForbidden)
 }
 
 func zone(t *testing.T) *time.Location {

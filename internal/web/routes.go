@@ -315,6 +315,7 @@ func (w *Web) routes() http.Handler {
 		mux.Handle("POST /portal-bulletins", w.user(w.bulletinCreate))
 		mux.Handle("GET /portal-bulletins/{id}/edit", w.user(w.bulletinEdit))
 		mux.Handle("POST /portal-bulletins/{id}", w.user(w.bulletinUpdate))
+		mux.Handle("GET /portal-bulletins/{id}/images/{sha}", w.user(w.bulletinImage))
 	}
 
 	if w.alliance != nil {
