@@ -13,7 +13,9 @@ package event
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -68,12 +70,22 @@ type Event struct {
 // from the same sensor always get the same ID, so a re-sent batch produces no
 // duplicate alerts.
 func NewID(sensorID string, raw []byte) string {
-	h := sha256.New()
+	// Every accepted event gets one, so the hash state is pooled and the
+	// digest and its hex form are built on the stack: one allocation.
+	h := hashes.Get().(hash.Hash)
+	h.Reset()
 	h.Write([]byte(sensorID))
 	h.Write([]byte{0})
 	h.Write(raw)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	hashes.Put(h)
+	var out [32]byte
+	hex.Encode(out[:], sum[:16])
+	return string(out[:])
 }
+
+var hashes = sync.Pool{New: func() any { return sha256.New() }}
 
 // Field returns a source field by its flattened name.
 func (e *Event) Field(name string) (string, bool) {

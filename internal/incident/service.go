@@ -373,7 +373,7 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id string, t
 			next.ClosedAt = now
 		}
 		next.LastUpdateAt = now
-		return Change{Incident: &next,
+		return Change{Incident: &next, By: p,
 			Entries: []Entry{{IncidentID: cur.ID, At: now, ActorID: p.UserID, Actor: p.Email, Kind: "state",
 				Visibility: Shared, Body: note, Detail: `{"from":"` + string(cur.State) + `","to":"` + string(to) + `"}`}},
 			Audit: []audit.Entry{audit.New(p, "incident.transition", "incident", cur.ID, cur.OrgID).
@@ -398,7 +398,7 @@ func (s *Service) Reject(ctx context.Context, p auth.Principal, id, reason strin
 		}
 		next := cur
 		next.State, next.RejectionReason, next.ClosedAt = StateRejected, reason, now
-		return Change{Incident: &next,
+		return Change{Incident: &next, By: p,
 			Entries: []Entry{{IncidentID: cur.ID, At: now, ActorID: p.UserID, Actor: p.Email, Kind: "rejected",
 				Visibility: Shared, Body: reason}},
 			Audit: []audit.Entry{audit.New(p, "incident.reject", "incident", cur.ID, cur.OrgID).
@@ -441,7 +441,7 @@ func (s *Service) Merge(ctx context.Context, p auth.Principal, id, survivorID, n
 		next := cur
 		next.State, next.MergedInto, next.ClosedAt = StateMerged, sv.Incident.ID, now
 		body := strings.TrimSpace(note)
-		return Change{Incident: &next,
+		return Change{Incident: &next, By: p,
 			Entries: []Entry{{IncidentID: cur.ID, At: now, ActorID: p.UserID, Actor: p.Email, Kind: "merged",
 				Visibility: Shared, Body: "→ " + sv.Incident.Reference + " " + body, Detail: `{"into":"` + sv.Incident.ID + `"}`}},
 			Also: []Entry{{IncidentID: sv.Incident.ID, At: now, ActorID: p.UserID, Actor: p.Email, Kind: "merged.in",

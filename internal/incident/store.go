@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/khien-cert/khien/internal/audit"
+	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/tlp"
@@ -61,7 +62,8 @@ type Loaded struct {
 // ID), pause to open or close, alerts to link, the recomputed clocks, audit
 // entries and notices.
 type Change struct {
-	Now        time.Time // when it happens (the service's clock); breaches are judged at it
+	Now        time.Time      // when it happens (the service's clock); breaches are judged at it
+	By         auth.Principal // who makes it; follow-on changes (responders released when the incident ends) are audited as theirs
 	Incident   *Incident
 	Entries    []Entry
 	Tasks      []Task

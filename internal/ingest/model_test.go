@@ -154,7 +154,9 @@ func (c *capture) Publish(_ context.Context, b ingest.Batch) error {
 // counters is the Store part Accept uses.
 type counters struct{ ingest.Store }
 
-func (counters) RecordBatch(context.Context, string, time.Time, int, []ingest.Reject) error { return nil }
+func (counters) RecordBatch(context.Context, string, time.Time, int, []ingest.Reject) error {
+	return nil
+}
 
 // TestAcceptPublishesWhatDecodingGives sends a batch through Accept and
 // checks that it accepts exactly the records Normalize accepts, rejects the

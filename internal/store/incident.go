@@ -221,6 +221,12 @@ func (db *DB) applyIncidentChange(ctx context.Context, tx *sql.Tx, l incident.Lo
 			return err
 		}
 	}
+	if n := ch.Incident; n != nil && l.Incident.State.Open() && !n.State.Open() {
+		// The incident ended: its responders lose access now, with it.
+		if err := db.releaseIncidentResponders(ctx, tx, ch.By, id, "incident "+string(n.State), now); err != nil {
+			return err
+		}
+	}
 	if err := db.appendAudit(ctx, tx, ch.Audit...); err != nil {
 		return err
 	}
