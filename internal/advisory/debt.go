@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -138,7 +139,7 @@ func WriteCSV(w io.Writer, rep DebtReport) error {
 		if !d.OldestDue.IsZero() {
 			oldest = d.OldestDue.Format(time.DateOnly)
 		}
-		_ = cw.Write([]string{strconv.Itoa(i + 1), d.Key, csvSafe(d.Name), strconv.FormatFloat(d.Score, 'f', 2, 64),
+		_ = cw.Write([]string{strconv.Itoa(i + 1), csvSafe(d.Key), csvSafe(d.Name), strconv.FormatFloat(d.Score, 'f', 2, 64),
 			strconv.Itoa(d.Open), strconv.Itoa(d.Overdue), strconv.Itoa(d.Critical), oldest})
 	}
 	cw.Flush()
@@ -147,7 +148,7 @@ func WriteCSV(w io.Writer, rep DebtReport) error {
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
 func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s

@@ -13,7 +13,6 @@ package event
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"net/netip"
 	"sync"
 	"time"
@@ -70,22 +69,22 @@ type Event struct {
 // from the same sensor always get the same ID, so a re-sent batch produces no
 // duplicate alerts.
 func NewID(sensorID string, raw []byte) string {
-	// Every accepted event gets one, so the hash state is pooled and the
-	// digest and its hex form are built on the stack: one allocation.
-	h := hashes.Get().(hash.Hash)
-	h.Reset()
-	h.Write([]byte(sensorID))
-	h.Write([]byte{0})
-	h.Write(raw)
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	hashes.Put(h)
+	// Every accepted event gets one, so the hashed bytes are gathered in a
+	// pooled buffer and the digest and its hex form built on the stack: one
+	// allocation, the ID itself.
+	bp := idBufs.Get().(*[]byte)
+	b := append(append(append((*bp)[:0], sensorID...), 0), raw...)
+	sum := sha256.Sum256(b)
+	if cap(b) <= 1<<20 {
+		*bp = b
+		idBufs.Put(bp)
+	}
 	var out [32]byte
 	hex.Encode(out[:], sum[:16])
 	return string(out[:])
 }
 
-var hashes = sync.Pool{New: func() any { return sha256.New() }}
+var idBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // Field returns a source field by its flattened name.
 func (e *Event) Field(name string) (string, bool) {

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -36,6 +37,9 @@ type Delivery struct {
 	// Set by a claim, for the dispatcher only.
 	Claim  string `json:"-"` // the claim token the marks must present
 	Secret string `json:"-"` // the webhook's signing secret
+	// Restricted: the webhook is an organisation's, so it is sent only to
+	// a public address (InternalHost, PublicAddr).
+	Restricted bool `json:"-"`
 }
 
 // States lists the delivery states, for filters.
@@ -133,6 +137,31 @@ func Loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// InternalHost reports whether host (a URL's host name, without port) names
+// this machine or an address that is not on the public internet: loopback,
+// private (RFC 1918, RFC 4193), shared (RFC 6598), link-local, unspecified
+// or multicast. An organisation's webhook may not point there.
+func InternalHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(h, "[]"))
+	if err != nil {
+		return false // a name: the sender checks the address it resolves to
+	}
+	return !PublicAddr(ip)
+}
+
+// cgnat is the shared address space of RFC 6598.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// PublicAddr reports whether ip is a public unicast address.
+func PublicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !cgnat.Contains(ip)
 }
 
 // validateKinds checks a webhook's subscription list.

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -232,6 +233,10 @@ func (s *Service) check(h *Webhook) error {
 	}
 	if err := ValidateWebhookURL(h.URL, s.d.AllowHTTP); err != nil {
 		fe = append(fe, err.(*errs.Error).Fields...)
+	} else if u, _ := url.Parse(h.URL); h.OrgID != "" && InternalHost(u.Hostname()) && !(s.d.AllowHTTP && Loopback(u.Hostname())) {
+		// An organisation's admin must not make Khiên post into the
+		// CERT's own network (national webhooks are the coordinators').
+		fe.Add("url", "webhook.internal_address", "an organisation's webhook must be a public internet address")
 	}
 	ks, err := validateKinds(h.Kinds)
 	if err != nil {

@@ -8,10 +8,12 @@ package portal
 // are read from its header (CheckBulletinImage): a header that cannot be
 // read, or that claims more than MaxBulletinImageSide pixels a side (a
 // decompression bomb), is refused before anything is stored. Pixels are
-// never decoded here. The bytes are kept as sent, in the service's
-// content-addressed blob store (Deps.BulletinImages), and named by their
-// SHA-256: the public URL of a picture never changes, so it is cached for
-// long.
+// never decoded here (docs/adr/0010-bulletin-pictures.md). Text metadata is
+// cut from PNG and JPEG files without touching their pixels (StripMetadata:
+// EXIF with its GPS position, XMP, IPTC, comments); WebP and GIF are kept
+// as sent. The bytes go to the service's content-addressed blob store
+// (Deps.BulletinImages), named by their SHA-256: the public URL of a
+// picture never changes, so it is cached for long.
 
 import (
 	"bytes"
@@ -180,6 +182,88 @@ func webpConfig(r io.Reader) (image.Config, error) {
 	return image.Config{Width: w, Height: ht}, nil
 }
 
+// StripMetadata cuts text metadata from a checked picture of type typ
+// without decoding it: from a PNG the tEXt, zTXt, iTXt, eXIf and tIME
+// chunks; from a JPEG the APP1 (EXIF, XMP), APP13 (IPTC) and COM segments
+// before the image data. Anything it cannot walk cleanly is returned as
+// it came (CheckBulletinImage has already judged it).
+func StripMetadata(typ string, b []byte) []byte {
+	var out []byte
+	var ok bool
+	switch typ {
+	case "image/png":
+		out, ok = stripPNG(b)
+	case "image/jpeg":
+		out, ok = stripJPEG(b)
+	}
+	if !ok {
+		return b
+	}
+	return out
+}
+
+func stripPNG(b []byte) ([]byte, bool) {
+	const sig = 8
+	if len(b) < sig {
+		return nil, false
+	}
+	out := append(make([]byte, 0, len(b)), b[:sig]...)
+	for p := sig; p < len(b); {
+		if len(b)-p < 12 {
+			return nil, false
+		}
+		n := int(binary.BigEndian.Uint32(b[p:]))
+		if n < 0 || n > len(b)-p-12 {
+			return nil, false
+		}
+		end := p + 12 + n
+		switch string(b[p+4 : p+8]) {
+		case "tEXt", "zTXt", "iTXt", "eXIf", "tIME":
+		default:
+			out = append(out, b[p:end]...)
+		}
+		if string(b[p+4:p+8]) == "IEND" {
+			return out, true // anything after the end is dropped too
+		}
+		p = end
+	}
+	return nil, false
+}
+
+func stripJPEG(b []byte) ([]byte, bool) {
+	if len(b) < 4 || b[0] != 0xff || b[1] != 0xd8 {
+		return nil, false
+	}
+	out := append(make([]byte, 0, len(b)), b[:2]...)
+	for p := 2; p+4 <= len(b); {
+		if b[p] != 0xff {
+			return nil, false
+		}
+		m := b[p+1]
+		if m == 0xff { // fill byte
+			p++
+			continue
+		}
+		if m == 0xd8 || m == 0xd9 || m == 0x01 || m >= 0xd0 && m <= 0xd7 { // markers without a length
+			out = append(out, b[p:p+2]...)
+			p += 2
+			continue
+		}
+		n := int(binary.BigEndian.Uint16(b[p+2:]))
+		if n < 2 || p+2+n > len(b) {
+			return nil, false
+		}
+		if m == 0xda { // start of scan: the rest is image data
+			return append(out, b[p:]...), true
+		}
+		if m != 0xe1 && m != 0xed && m != 0xfe {
+			out = append(out, b[p:p+2+n]...)
+		}
+		p += 2 + n
+	}
+	return nil, false
+}
+
 var altRules = struct{ vi, en textRule }{
 	textRule{max: maxAltText, required: true},
 	textRule{max: maxAltText, required: true},
@@ -210,6 +294,10 @@ func checkImages(in []BulletinImageInput, old []BulletinImage, fs *errs.Fields) 
 		bi := BulletinImage{AltVI: vi.clean(im.AltVI, fs), AltEN: en.clean(im.AltEN, fs)}
 		if len(im.Data) > 0 {
 			info, err := CheckBulletinImage(ImageField(i, ""), im.Data)
+			if err == nil {
+				im.Data = StripMetadata(info.Type, im.Data)
+				info, err = CheckBulletinImage(ImageField(i, ""), im.Data)
+			}
 			if err != nil {
 				var e *errs.Error
 				if errors.As(err, &e) {

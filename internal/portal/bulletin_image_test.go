@@ -154,6 +154,56 @@ func TestCheckImages(t *testing.T) {
 	}
 }
 
+// TestStripMetadata: text chunks of a PNG and EXIF/XMP/comment segments
+// of a JPEG go, the pixels stay; a picture sent with a GPS position is
+// stored without it.
+func TestStripMetadata(t *testing.T) {
+	p := pngOf(t, 6, 4)
+	text := append([]byte("tEXt"), []byte("GPS\x0021.0285N 105.8542E")...)
+	var chunk bytes.Buffer
+	binary.Write(&chunk, binary.BigEndian, uint32(len(text)-4))
+	chunk.Write(text)
+	binary.Write(&chunk, binary.BigEndian, crc32.ChecksumIEEE(text))
+	tagged := append(append(append([]byte{}, p[:33]...), chunk.Bytes()...), p[33:]...) // after IHDR
+	tagged = append(tagged, "trailing secrets"...)
+	if _, err := png.Decode(bytes.NewReader(tagged)); err != nil {
+		t.Fatalf("the tagged PNG is not a PNG: %v", err)
+	}
+	out := StripMetadata("image/png", tagged)
+	if !bytes.Equal(out, p) {
+		t.Errorf("stripped PNG differs from the untagged one (%d vs %d bytes)", len(out), len(p))
+	}
+
+	j := encoded(t, func(b *bytes.Buffer, m image.Image) error { return jpeg.Encode(b, m, nil) }, 9, 5)
+	exif := []byte("Exif\x00\x00GPS 21.0285N")
+	seg := append([]byte{0xff, 0xe1, 0, byte(len(exif) + 2)}, exif...)
+	com := append([]byte{0xff, 0xfe, 0, 7}, "hello"...)
+	taggedJ := append(append(append(append([]byte{}, j[:2]...), seg...), com...), j[2:]...)
+	want, err := jpeg.Decode(bytes.NewReader(taggedJ))
+	if err != nil {
+		t.Fatalf("the tagged JPEG is not a JPEG: %v", err)
+	}
+	outJ := StripMetadata("image/jpeg", taggedJ)
+	if bytes.Contains(outJ, []byte("GPS")) || bytes.Contains(outJ, []byte("hello")) || !bytes.Equal(outJ, j) {
+		t.Errorf("stripped JPEG still carries metadata or lost bytes (%d vs %d)", len(outJ), len(j))
+	}
+	got, err := jpeg.Decode(bytes.NewReader(outJ))
+	if err != nil || got.Bounds() != want.Bounds() {
+		t.Fatalf("stripped JPEG: %v", err)
+	}
+
+	var fs errs.Fields
+	ims, pending := checkImages([]BulletinImageInput{{Data: tagged, AltVI: "a", AltEN: "b"}}, nil, &fs)
+	if len(fs) != 0 || len(pending) != 1 || bytes.Contains(pending[0].data, []byte("GPS")) || ims[0].Size != int64(len(p)) {
+		t.Errorf("checkImages kept the metadata: %v %+v", fs, ims)
+	}
+	for _, typ := range []string{"image/gif", "image/webp"} {
+		if w := webp("VP8L", 2, 2); !bytes.Equal(StripMetadata(typ, w), w) {
+			t.Errorf("%s changed", typ)
+		}
+	}
+}
+
 // FuzzCheckBulletinImage: any bytes either pass with a known type and
 // dimensions in bounds, or fail with a field error; nothing panics.
 func FuzzCheckBulletinImage(f *testing.F) {
@@ -181,5 +231,35 @@ func FuzzCheckBulletinImage(f *testing.F) {
 		if info.Width < 1 || info.Height < 1 || info.Width > MaxBulletinImageSide || info.Height > MaxBulletinImageSide {
 			t.Fatalf("dimensions %d×%d passed", info.Width, info.Height)
 		}
+		// Stripping never grows a picture, nor changes what it is.
+		out := StripMetadata(info.Type, b)
+		if len(out) > len(b) {
+			t.Fatalf("stripping grew %d bytes to %d", len(b), len(out))
+		}
+		if again, err := CheckBulletinImage("image1", out); err != nil || again != info {
+			t.Fatalf("after stripping: %+v %v, was %+v", again, err, info)
+		}
 	})
+}
+
+// BenchmarkCheckBulletinImage: checking and stripping a 2000×1500 photo
+// (header only; the pixels are never decoded).
+func BenchmarkCheckBulletinImage(b *testing.B) {
+	m := image.NewRGBA(image.Rect(0, 0, 2000, 1500))
+	for i := range m.Pix {
+		m.Pix[i] = byte(i / 4000 * 3)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		info, err := CheckBulletinImage("image1", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		StripMetadata(info.Type, data)
+	}
 }

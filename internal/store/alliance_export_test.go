@@ -35,3 +35,9 @@ func (db *DB) AllianceOutboxForTest(ctx context.Context, ref string) ([][2]strin
 			return r, s.Scan(&r[0], &r[1])
 		})
 }
+
+// AllianceIncidentTLPForTest sets an incident's TLP.
+func (db *DB) AllianceIncidentTLPForTest(ctx context.Context, id, level string) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE incidents SET tlp = $1 WHERE id = $2`, level, id)
+	return err
+}

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/notify"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // ResponderAsks lists the asks addressed to userID, newest first.
@@ -63,6 +65,19 @@ func (db *DB) AnswerAsk(ctx context.Context, p auth.Principal, askID string, acc
 		}
 		if accept && inc.Finished() && a.StateAt(now) == alliance.AskPending {
 			return errs.Conflict("alliance.incident_finished", "the incident is finished; no one is mobilised to it any more")
+		}
+		if accept && a.StateAt(now) == alliance.AskPending && inc.TLP.Valid() {
+			// Clearance was checked when the responder was asked; the
+			// incident's marking or the responder's clearance may have
+			// changed since, and accepting grants access to the incident.
+			var level string
+			err := tx.QueryRowContext(ctx, `SELECT clearance FROM responder_profiles WHERE user_id = $1`, p.UserID).Scan(&level)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if c, _ := tlp.Parse(level); !c.Allows(inc.TLP) {
+				return errs.Conflict("alliance.not_cleared", "the incident is now marked above your clearance; ask the coordinator")
+			}
 		}
 		load, capacity, err := activeLoad(ctx, tx, p.UserID)
 		if err != nil {

@@ -55,7 +55,9 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, channels []str
 	for _, d := range claimed {
 		if d.Channel == notify.ChannelWebhook {
 			var active bool
-			err := db.w.QueryRowContext(ctx, `SELECT secret, active FROM notify_webhooks WHERE id = $1`, d.WebhookID).Scan(&d.Secret, &active)
+			var org sql.NullString
+			err := db.w.QueryRowContext(ctx, `SELECT secret, active, org_id FROM notify_webhooks WHERE id = $1`, d.WebhookID).Scan(&d.Secret, &active, &org)
+			d.Restricted = org.Valid
 			if err == sql.ErrNoRows || err == nil && !active {
 				if err := db.MarkFailed(ctx, d.ID, d.Claim, "the webhook is turned off or gone"); err != nil {
 					return nil, err

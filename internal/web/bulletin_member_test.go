@@ -63,7 +63,7 @@ func TestMemberBulletinPages(t *testing.T) {
 	}
 	fields := url.Values{"category": {"warning"}, "title_vi": {"Cảnh báo mã QR giả"}, "title_en": {"Fake QR codes"},
 		"body_vi": {"Không quét mã QR dán đè."}, "body_en": {"Do not scan stickers."},
-		"published_at": {e.clock.Now().Add(-time5m()).In(vn()).Format("2006-01-02T15:04")},
+		"published_at":  {e.clock.Now().Add(-time5m()).In(vn()).Format("2006-01-02T15:04")},
 		"image1_alt_vi": {"Mã QR giả"}, "image1_alt_en": {"A fake QR code"}}
 	p := a.upload("/portal-bulletins", "image1", "qr.png", "<html><script>alert(1)</script></html>", fields)
 	p.wantStatus(http.StatusUnprocessableEntity)

@@ -15,10 +15,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/khien-cert/khien/internal/notify"
@@ -37,7 +41,14 @@ type Config struct {
 type Sender struct {
 	c      Config
 	client *http.Client
+	// public sends organisations' webhooks (notify.Delivery.Restricted):
+	// it dials only public addresses, directly.
+	public *http.Client
 }
+
+// ErrInternalAddress refuses an organisation's webhook whose address
+// resolves to this machine or a non-public network.
+var ErrInternalAddress = errors.New("an organisation's webhook must be a public internet address")
 
 // New returns a Sender.
 func New(c Config) *Sender {
@@ -47,11 +58,28 @@ func New(c Config) *Sender {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return &Sender{c: c, client: &http.Client{
-		Timeout:       c.Timeout,
-		Transport:     c.Transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	s := &Sender{c: c, client: &http.Client{Timeout: c.Timeout, Transport: c.Transport, CheckRedirect: noRedirect}}
+	s.public = s.client
+	if c.Transport == nil {
+		// The check is on the address actually dialled, after resolution,
+		// so a name pointing inside (or re-pointed there) is refused too.
+		d := &net.Dialer{Timeout: c.Timeout, Control: func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return ErrInternalAddress
+			}
+			ip, err := netip.ParseAddr(host)
+			if err != nil || !notify.PublicAddr(ip) && !(c.AllowHTTP && ip.Unmap().IsLoopback()) {
+				return ErrInternalAddress
+			}
+			return nil
+		}}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.Proxy, tr.DialContext = nil, d.DialContext
+		s.public = &http.Client{Timeout: c.Timeout, Transport: tr, CheckRedirect: noRedirect}
+	}
+	return s
 }
 
 // Sign is the X-Khien-Signature value of body sent at unix time ts.
@@ -94,7 +122,14 @@ func (s *Sender) Send(ctx context.Context, d notify.Delivery) error {
 	if d.Ref != "" {
 		h.Set("X-Khien-Ref", d.Ref)
 	}
-	resp, err := s.client.Do(req)
+	client := s.client
+	if d.Restricted {
+		client = s.public
+	}
+	resp, err := client.Do(req)
+	if errors.Is(err, ErrInternalAddress) {
+		return notify.Permanent(fmt.Errorf("webhook: %w", ErrInternalAddress))
+	}
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
