@@ -74,6 +74,16 @@ func (s *Service) Debt(ctx context.Context, p auth.Principal, by string) (DebtRe
 	if rep.Oldest == nil {
 		rep.Oldest = []DebtItem{}
 	}
+	its := make([]ActionItem, len(rep.Oldest))
+	for i, d := range rep.Oldest {
+		its[i] = d.ActionItem
+	}
+	if err := s.hideTitles(ctx, p, its); err != nil {
+		return DebtReport{}, err
+	}
+	for i := range rep.Oldest {
+		rep.Oldest[i].ActionItem = its[i]
+	}
 	return rep, nil
 }
 

@@ -100,6 +100,10 @@ func canManage(p auth.Principal) error {
 	return errNotFound
 }
 
+// CanManage returns nil when p may write, import and publish advisories,
+// else the error to answer (forbidden to a reader, not found to others).
+func CanManage(p auth.Principal) error { return canManage(p) }
+
 // clearance is the highest TLP p reads advisories at.
 func clearance(p auth.Principal) tlp.Level {
 	if p.IsSystem() {

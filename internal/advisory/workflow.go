@@ -12,6 +12,7 @@ import (
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/page"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // maxNote bounds justifications, notes and reasons.
@@ -19,7 +20,39 @@ const maxNote = 4000
 
 // GetAction returns an action item p may see (PermActionRead).
 func (s *Service) GetAction(ctx context.Context, p auth.Principal, id string) (ActionItem, error) {
-	return s.d.Store.GetActionItem(ctx, p.Scope(auth.PermActionRead), id)
+	it, err := s.d.Store.GetActionItem(ctx, p.Scope(auth.PermActionRead), id)
+	if err != nil {
+		return it, err
+	}
+	items := []ActionItem{it}
+	err = s.hideTitles(ctx, p, items)
+	return items[0], err
+}
+
+// hideTitles blanks the advisory titles of items whose advisory p may not
+// read: one re-marked above p's clearance after the items were opened.
+func (s *Service) hideTitles(ctx context.Context, p auth.Principal, items []ActionItem) error {
+	c := clearance(p)
+	if c == tlp.Red {
+		return nil
+	}
+	readable := map[string]bool{}
+	for i := range items {
+		id := items[i].AdvisoryID
+		ok, known := readable[id]
+		if !known {
+			_, err := s.d.Store.GetAdvisory(ctx, c, id)
+			if err != nil && !errs.Is(err, errs.KindNotFound) {
+				return err
+			}
+			ok = err == nil
+			readable[id] = ok
+		}
+		if !ok {
+			items[i].AdvisoryTitle, items[i].AdvisoryTitleVI = "", ""
+		}
+	}
+	return nil
 }
 
 // ListActions lists the action items p may see.
@@ -31,7 +64,11 @@ func (s *Service) ListActions(ctx context.Context, p auth.Principal, f ActionFil
 	if f.Now.IsZero() {
 		f.Now = s.now()
 	}
-	return s.d.Store.ListActionItems(ctx, p.Scope(auth.PermActionRead), f, pr)
+	res, err := s.d.Store.ListActionItems(ctx, p.Scope(auth.PermActionRead), f, pr)
+	if err != nil {
+		return res, err
+	}
+	return res, s.hideTitles(ctx, p, res.Items)
 }
 
 // ActInput is what a workflow step carries.

@@ -121,6 +121,9 @@ func (a *API) importAdvisories(w http.ResponseWriter, r *http.Request, p auth.Pr
 	if err := a.advisoryReady(); err != nil {
 		return err
 	}
+	if err := advisory.CanManage(p); err != nil {
+		return err // before reading and parsing up to 32 MiB for nothing
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxAdvisoryBody))
 	if _, over := errors.AsType[*http.MaxBytesError](err); over {
 		return tooLarge(MaxAdvisoryBody)

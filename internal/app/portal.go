@@ -33,6 +33,8 @@ const portalKeyName = "portal-pow.key"
 const (
 	portalExpireEvery = time.Minute
 	portalFeedEvery   = 5 * time.Minute
+	// portalImageSweepEvery is how often unused bulletin pictures are swept.
+	portalImageSweepEvery = 6 * time.Hour
 )
 
 // openPortal builds the portal service and its look-up index.
@@ -92,6 +94,16 @@ func (a *App) mountPortal(mux *http.ServeMux) error {
 func (a *App) portalBackground(ctx context.Context, run func(func())) {
 	run(func() { every(ctx, portalExpireEvery, a.ExpirePortal) })
 	run(func() { every(ctx, portalFeedEvery, a.SyncPortalFeed) })
+	run(func() { every(ctx, portalImageSweepEvery, a.SweepBulletinImages) })
+}
+
+// SweepBulletinImages deletes the bulletin pictures no bulletin carries
+// once past their grace period.
+func (a *App) SweepBulletinImages(ctx context.Context) error {
+	if _, err := a.Portal.SweepBulletinImages(ctx); err != nil {
+		a.Log.Error("bulletin picture sweep failed", "err", err)
+	}
+	return nil
 }
 
 // every runs job now and then every interval until ctx ends, logging

@@ -107,6 +107,8 @@ type BulletinStore interface {
 	ListBulletins(ctx context.Context, f BulletinFilter, pr page.Request) (page.Result[Bulletin], error)
 	// Publishers lists the organisations in s of the given kinds, by name.
 	Publishers(ctx context.Context, s auth.Scope, kinds []org.Kind) ([]Publisher, error)
+	// BulletinImageInUse reports whether any bulletin carries the picture.
+	BulletinImageInUse(ctx context.Context, sha256 string) (bool, error)
 }
 
 // BulletinInput is what a writer sends.

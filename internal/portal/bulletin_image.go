@@ -29,6 +29,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/blob"
@@ -391,4 +392,29 @@ func (s *Service) openImage(ctx context.Context, b Bulletin, sum string) (Bullet
 		return BulletinImage{}, nil, err
 	}
 	return b.Images[i], rc, nil
+}
+
+// BulletinImageGrace is how long a picture no bulletin carries is kept
+// after it was last written: long past any request that stored it and is
+// still writing its bulletin.
+const BulletinImageGrace = 24 * time.Hour
+
+// SweepBulletinImages deletes the pictures no bulletin carries any more
+// (removed from their bulletin, or stored by a request that then failed)
+// once untouched for BulletinImageGrace, and reports how many went. It
+// does nothing when the pictures' store cannot list its blobs.
+func (s *Service) SweepBulletinImages(ctx context.Context) (int, error) {
+	st, err := s.bulletins()
+	if err != nil {
+		return 0, err
+	}
+	bs, ok := s.d.BulletinImages.(blob.Store)
+	if !ok {
+		return 0, nil
+	}
+	rep, err := blob.Sweep(ctx, bs, blob.SweepOptions{Now: s.now(), Grace: BulletinImageGrace, Referenced: st.BulletinImageInUse})
+	if len(rep.Blobs) > 0 {
+		s.d.Logger.Info("bulletin pictures swept", "pictures", len(rep.Blobs))
+	}
+	return len(rep.Blobs), err
 }

@@ -214,3 +214,11 @@ func (db *DB) Publishers(ctx context.Context, s auth.Scope, kinds []org.Kind) (o
 		return p, err
 	})
 }
+
+// BulletinImageInUse reports whether any bulletin carries the picture.
+func (db *DB) BulletinImageInUse(ctx context.Context, sha256 string) (used bool, err error) {
+	defer errs.Wrap(&err, "store.BulletinImageInUse")
+	var n int
+	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM portal_bulletin_images WHERE sha256 = $1`, sha256).Scan(&n)
+	return n > 0, err
+}

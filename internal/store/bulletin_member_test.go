@@ -229,3 +229,38 @@ func TestMemberBulletins(t *testing.T) {
 		}
 	})
 }
+
+// TestBulletinImageSweep: a picture removed from its bulletin goes once
+// its grace period has passed; a picture a bulletin carries stays, and so
+// does a fresh unclaimed one (a request may still be writing its bulletin).
+func TestBulletinImageSweep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		ctx := t.Context()
+		s, clock, images := newBulletinPortal(t, db)
+		clock.t = time.Now().UTC()
+		kept, gone := bulletinPNG(t, 5, 5), bulletinPNG(t, 6, 6)
+		in := bulletinIn(1, clock.t)
+		in.OrgID = ""
+		in.Images = []portal.BulletinImageInput{{Data: kept, AltVI: "giữ", AltEN: "kept"}, {Data: gone, AltVI: "bỏ", AltEN: "gone"}}
+		b, err := s.CreateBulletin(ctx, reviewerA, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Images = []portal.BulletinImageInput{{Keep: b.Images[0].SHA256, AltVI: "giữ", AltEN: "kept"}}
+		if _, err := s.UpdateBulletin(ctx, reviewerA, b.ID, 1, in); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.SweepBulletinImages(ctx); err != nil || n != 0 || blobCount(t, images) != 2 {
+			t.Fatalf("within the grace period: %d swept, %v, %d left", n, err, blobCount(t, images))
+		}
+		clock.advance(portal.BulletinImageGrace + time.Hour)
+		if n, err := s.SweepBulletinImages(ctx); err != nil || n != 1 || blobCount(t, images) != 1 {
+			t.Fatalf("after the grace period: %d swept, %v, %d left", n, err, blobCount(t, images))
+		}
+		if _, rc, err := s.PublicBulletinImage(ctx, b.ID, b.Images[0].SHA256); err != nil {
+			t.Errorf("the carried picture went: %v", err)
+		} else {
+			rc.Close()
+		}
+	})
+}

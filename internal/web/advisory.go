@@ -423,6 +423,9 @@ func (w *Web) advisoryImport(rw http.ResponseWriter, r *http.Request, s *session
 	if err := w.needAdvisories(); err != nil {
 		return err
 	}
+	if err := advisory.CanManage(s.P); err != nil {
+		return err
+	}
 	v := advisoryImportView{Base: w.newBase(rw, r, s, "advisories", "advisory_import.title"), Form: newForm("file")}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxAdvisoryUpload)
 	file, hdr, err := r.FormFile("file")

@@ -60,7 +60,9 @@ func (c Chart) Options() (string, error) {
 		var data []map[string]any
 		if len(c.Series) > 0 {
 			for i, cat := range c.Categories {
-				data = append(data, map[string]any{"name": cat, "value": c.Series[0].Values[i]})
+				if v := c.Series[0].Values[i]; v != 0 { // empty slices only clutter the labels; the table keeps them
+					data = append(data, map[string]any{"name": cat, "value": v})
+				}
 			}
 		}
 		name := ""

@@ -34,7 +34,7 @@ func TestChartOptions(t *testing.T) {
 		t.Errorf("rows %v", got)
 	}
 
-	pie := Chart{ID: "p", Kind: "pie", Categories: []string{"a", "b"}, Series: []ChartSeries{{Name: "n", Values: []float64{3, 4}}}}
+	pie := Chart{ID: "p", Kind: "pie", Categories: []string{"a", "z", "b"}, Series: []ChartSeries{{Name: "n", Values: []float64{3, 0, 4}}}}
 	s, err = pie.Options()
 	if err != nil || !strings.Contains(s, `"data":[{"name":"a","value":3},{"name":"b","value":4}]`) {
 		t.Errorf("pie %s %v", s, err)

@@ -151,6 +151,7 @@ func BenchmarkPipelineLatency(b *testing.B) {
 		// The share of the latency spent before ingest answered the POST
 		// (decoding the batch and the stream's acknowledgement).
 		b.ReportMetric(float64(posts[len(posts)/2].Microseconds())/1000, "post-p50-ms")
+		b.ReportMetric(float64(posts[len(posts)*99/100].Microseconds())/1000, "post-p99-ms")
 		b.ReportMetric(rate, "offered-events/s")
 	}
 }
