@@ -53,30 +53,30 @@ func (b *Bus) EnsureEventStream(ctx context.Context, l StreamLimits) (jetstream.
 
 // EventPublisher publishes events to the stream, one message per event with
 // the event ID as message ID (so the stream drops re-sent events).
-type EventPublisher struct{ js jetstream.JetStream }
+type EventPublisher struct {
+	js       jetstream.JetStream
+	maxBytes int // the largest message the server takes, less room for headers
+}
 
 // NewEventPublisher returns a publisher on b.
-func (b *Bus) NewEventPublisher() *EventPublisher { return &EventPublisher{js: b.JS} }
+func (b *Bus) NewEventPublisher() *EventPublisher {
+	return &EventPublisher{js: b.JS, maxBytes: int(max(b.Conn.MaxPayload(), 64<<10)) - 4<<10}
+}
 
 // publishWindow bounds the unconfirmed chunk publishes of one batch.
 const publishWindow = 64
 
 // Publish stores a batch's records and returns only when all are
 // acknowledged by the stream (synced to disk by the embedded server). Records
-// travel in chunks of ingest.ChunkSize; a chunk's message ID is derived from
+// travel in chunks of at most ingest.ChunkSize records that fit the server's
+// message size limit (ingest.Chunks); a chunk's message ID is derived from
 // its records' event IDs, so a re-sent batch is dropped by the stream, and the
 // alert store counts each event once whatever happens. A full stream answers
 // errs.KindRateLimited; other failures errs.KindUnavailable.
 func (p *EventPublisher) Publish(ctx context.Context, b ingest.Batch) error {
 	futures := make([]jetstream.PubAckFuture, 0, publishWindow)
 	subject := EventsSubject + "." + subjectToken(b.OrgID)
-	for start := 0; start < len(b.Records); start += ingest.ChunkSize {
-		chunk := b
-		end := min(start+ingest.ChunkSize, len(b.Records))
-		chunk.Records = b.Records[start:end]
-		if len(b.Events) == len(b.Records) {
-			chunk.Events = b.Events[start:end]
-		}
+	for _, chunk := range ingest.Chunks(b, p.maxBytes) {
 		data, id := ingest.EncodeChunk(chunk)
 		f, err := p.js.PublishAsync(subject, data, jetstream.WithMsgID(id))
 		if err != nil {

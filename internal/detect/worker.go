@@ -37,7 +37,7 @@ type Worker struct {
 	Alerts Recorder
 	Decode func(data []byte, fn func(*event.Event)) error // a message's events (bus.DecodeChunk)
 	Log    *slog.Logger
-	Batch  int           // messages per fetch (default 32; see Run)
+	Batch  int           // messages per fetch (default 8; see Run)
 	Wait   time.Duration // longest wait for a batch (default 1s)
 }
 
@@ -45,11 +45,10 @@ type Worker struct {
 func (w *Worker) Run(ctx context.Context) {
 	batch, wait := w.Batch, w.Wait
 	if batch == 0 {
-		// A message holds up to 256 events (ingest.ChunkSize), so 32 are
+		// A message holds up to 1024 events (ingest.ChunkSize), so 8 are
 		// about 8k events: enough to share one alert commit, few enough that
-		// under a backlog a hit waits ~10 ms of matching for its commit, not
-		// the ~100 ms of 256 messages.
-		batch = 32
+		// under a backlog a hit waits ~10 ms of matching for its commit.
+		batch = 8
 	}
 	if wait == 0 {
 		wait = time.Second

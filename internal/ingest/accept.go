@@ -97,7 +97,6 @@ func (s *Service) release() { <-s.slots }
 // already holds, and the alert store counts each event once).
 func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result, error) {
 	now := s.d.Now().UTC().Truncate(time.Microsecond)
-	T0 := time.Now()
 	type group struct {
 		rejects  []Reject
 		accepted int
@@ -147,7 +146,6 @@ func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result
 	}
 	work()
 	wg.Wait()
-	T1 := time.Now()
 	res := Result{Rejected: []Reject{}}
 	var failed error
 	for i := range groups {
@@ -161,8 +159,6 @@ func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result
 	if failed != nil {
 		return Result{}, failed
 	}
-	T2 := time.Now()
-	defer func() { T3 := time.Now(); if T3.Sub(T0) > 40*time.Millisecond { println("SLOW decode", T1.Sub(T0).Milliseconds(), "confirm", T2.Sub(T1).Milliseconds(), "counters", T3.Sub(T2).Milliseconds(), len(recs)) } }()
 	if err := s.d.Store.RecordBatch(ctx, sn.ID, now, res.Accepted, keepNewest(res.Rejected, s.d.Limits.KeepRejects)); err != nil {
 		// The events are stored; losing a counter update is not worth failing the sender.
 		s.d.Logger.Warn("sensor counters not recorded", "sensor", sn.ID, "err", err)

@@ -29,10 +29,63 @@ type Batch struct {
 	Events []event.Event
 }
 
-// ChunkSize is how many records travel in one stream message. The embedded
+// ChunkSize is the most records one stream message holds. The embedded
 // server syncs every message to disk before acknowledging it, so records are
-// grouped: one fsync covers a chunk.
-const ChunkSize = 256
+// grouped: one fsync covers a chunk. Chunks also stay under the stream's
+// message size limit (see Chunks). 1024 rather than 256: a 5,500-record
+// batch then costs 6 syncs instead of 22, which halved the wait for the
+// stream's acknowledgements in BenchmarkPipelineLatency.
+const ChunkSize = 1024
+
+// Chunks cuts b into chunks of at most ChunkSize records whose encoding
+// (EncodeChunk) takes at most maxBytes; a record too big for that on its own
+// travels alone. The cut depends only on b and maxBytes, so a re-sent batch
+// gives the same chunks and message IDs.
+func Chunks(b Batch, maxBytes int) []Batch {
+	withModels := len(b.Records) > 0 && len(b.Events) == len(b.Records)
+	base := len(b.SensorID) + len(b.OrgID) + 64 // the header line
+	var out []Batch
+	start, size := 0, base
+	cut := func(end int) {
+		c := b
+		c.Records = b.Records[start:end]
+		c.Events = nil
+		if withModels {
+			c.Events = b.Events[start:end]
+		}
+		out = append(out, c)
+		start, size = end, base
+	}
+	for i, r := range b.Records {
+		n := len(r) + binary.MaxVarintLen64
+		if withModels {
+			n += modelSize(&b.Events[i]) + binary.MaxVarintLen64
+		}
+		if i > start && (i-start == ChunkSize || size+n > maxBytes) {
+			cut(i)
+		}
+		size += n
+	}
+	if start < len(b.Records) {
+		cut(len(b.Records))
+	}
+	return out
+}
+
+// modelSize is at least the length of ev's model encoding (appendModel):
+// every length and number as its longest uvarint.
+func modelSize(ev *event.Event) int {
+	n := 2*64 + 5*binary.MaxVarintLen64 // time, addresses, ports, severity, list counts
+	for _, s := range [...]string{ev.ID, string(ev.Format), ev.Kind, ev.Device, ev.Proto, ev.User, ev.Process, ev.CommandLine, ev.Signature} {
+		n += len(s) + binary.MaxVarintLen64
+	}
+	for _, l := range [...][]string{ev.Hosts, ev.URLs, ev.Hashes, ev.Emails} {
+		for _, s := range l {
+			n += len(s) + binary.MaxVarintLen64
+		}
+	}
+	return n
+}
 
 // Chunk versions: 1 holds records only; 2 follows each record with its
 // event's model encoding (see model.go). A chunk without "v" is version 1.

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,4 +139,49 @@ func FuzzDecodeChunk(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestChunksFitTheMessageLimit(t *testing.T) {
+	at := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
+	var b Batch
+	b.SensorID, b.OrgID, b.Received = "sensor-1", "org-1", at
+	for i := range 3000 {
+		r := bytes.Repeat([]byte{'x'}, 1+(i*7919)%3000)
+		if i == 1500 {
+			r = bytes.Repeat([]byte{'y'}, 70_000) // larger than the limit on its own
+		}
+		b.Records = append(b.Records, r)
+		b.Events = append(b.Events, event.Event{ID: event.NewID(b.SensorID, r), Time: at, Format: event.FormatJSON,
+			Hosts: []string{strings.Repeat("h", i%50) + ".example"}, URLs: []string{"https://a.example/" + strings.Repeat("p", i%200)}})
+	}
+	const limit = 64 << 10
+	for _, withModels := range []bool{true, false} {
+		in := b
+		if !withModels {
+			in.Events = nil
+		}
+		chunks := Chunks(in, limit)
+		n := 0
+		for _, c := range chunks {
+			data, _ := EncodeChunk(c)
+			if len(c.Records) == 0 || len(c.Records) > ChunkSize || len(data) > limit && len(c.Records) > 1 {
+				t.Fatalf("chunk of %d records, %d bytes", len(c.Records), len(data))
+			}
+			if withModels != (len(c.Events) == len(c.Records)) {
+				t.Fatalf("chunk events %d for %d records", len(c.Events), len(c.Records))
+			}
+			for i, r := range c.Records {
+				if !bytes.Equal(r, in.Records[n+i]) || withModels && c.Events[i].ID != in.Events[n+i].ID {
+					t.Fatalf("record %d out of place", n+i)
+				}
+			}
+			n += len(c.Records)
+		}
+		if n != len(in.Records) || len(chunks) < 2 {
+			t.Fatalf("%d records in %d chunks", n, len(chunks))
+		}
+	}
+	if got := len(Chunks(Batch{Records: make([][]byte, 2*ChunkSize+1)}, limit)); got != 3 {
+		t.Errorf("%d chunks of small records, want 3 (ChunkSize each at most)", got)
+	}
 }
