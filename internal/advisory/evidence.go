@@ -6,6 +6,7 @@ import (
 	"io"
 	"unicode/utf8"
 
+	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/blob"
 	"github.com/khien-cert/khien/internal/errs"
@@ -46,6 +47,10 @@ func (s *Service) AttachEvidence(ctx context.Context, p auth.Principal, id strin
 	}
 	d, err := s.d.Blobs.Put(ctx, io.MultiReader(bytes.NewReader(head[:n]), content), blob.Expect{}, MaxEvidence)
 	if err != nil {
+		return "", err
+	}
+	e := audit.New(p, "action.attach", "action_item", it.ID, it.OrgID).WithDetail(map[string]string{"sha256": d.SHA256})
+	if err := s.d.Store.RecordActionAttachment(ctx, it.ID, d.SHA256, d.Size, e); err != nil {
 		return "", err
 	}
 	return d.SHA256, nil

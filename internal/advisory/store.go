@@ -40,6 +40,10 @@ type Store interface {
 	// MoveActionItem applies c to an item within scope when it is still in
 	// state c.From (else a conflict).
 	MoveActionItem(ctx context.Context, scope auth.Scope, id string, c Change, e audit.Entry) (ActionItem, error)
+	// RecordActionAttachment binds an uploaded file to the item it was
+	// uploaded for; MoveActionItem accepts as an item's evidence only a file
+	// bound to it.
+	RecordActionAttachment(ctx context.Context, itemID, sha256 string, size int64, e audit.Entry) error
 
 	// Exceptions.
 	RequestActionException(ctx context.Context, scope auth.Scope, x Exception, e audit.Entry) (Exception, error)

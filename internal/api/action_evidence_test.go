@@ -3,6 +3,7 @@ package api_test
 import (
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
@@ -55,5 +56,40 @@ func TestActionEvidenceType(t *testing.T) {
 				t.Errorf("%s: status %d, want 201: %s", name, rec.Code, rec.Body)
 			}
 		}
+	})
+}
+
+// TestActionEvidenceBoundToItem: an item may name as its evidence only a
+// file uploaded for it. Organisation B, knowing the hash of A's evidence,
+// cannot make it B's item's evidence and so cannot download it; its own
+// upload works.
+func TestActionEvidenceBoundToItem(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, env *apptest.Env) {
+		itA, itB := actionIn(t, env, env.OrgA.ID), actionIn(t, env, env.OrgB.ID)
+		up := func(who, id, body string) string {
+			t.Helper()
+			rec := env.As(t, who, "POST", "/api/v1/actions/"+id+"/evidence", apptest.Raw{ContentType: "application/octet-stream", Body: []byte(body)})
+			apptest.Want(t, rec, http.StatusCreated)
+			return apptest.JSON[struct {
+				SHA256 string `json:"sha256"`
+			}](t, rec).SHA256
+		}
+		secret := up(adminA, itA.ID, "A's firewall rules: permit 10.1.2.0/24 to core\n")
+		if secret == "" {
+			t.Fatal("upload answered no sha256")
+		}
+		move := func(who, id string, body map[string]any) *httptest.ResponseRecorder {
+			return env.As(t, who, "POST", "/api/v1/actions/"+id+"/transitions", body)
+		}
+		apptest.Want(t, move(adminB, itB.ID, map[string]any{"action": "acknowledge"}), http.StatusOK)
+		rec := move(adminB, itB.ID, map[string]any{"action": "remediate", "attachment": secret})
+		apptest.Want(t, rec, http.StatusUnprocessableEntity)
+		if p := apptest.Problem(t, rec); len(p.Fields) == 0 || p.Fields[0].Field != "attachment" {
+			t.Errorf("problem %+v, want field attachment", p)
+		}
+		apptest.Want(t, env.As(t, adminB, "GET", "/api/v1/actions/"+itB.ID+"/evidence", nil), http.StatusNotFound)
+		own := up(adminB, itB.ID, "B upgraded nginx to 1.26.2\n")
+		apptest.Want(t, move(adminB, itB.ID, map[string]any{"action": "remediate", "attachment": own}), http.StatusOK)
+		apptest.Want(t, env.As(t, adminB, "GET", "/api/v1/actions/"+itB.ID+"/evidence", nil), http.StatusOK)
 	})
 }

@@ -126,6 +126,17 @@ func (db *DB) MoveActionItem(ctx context.Context, scope auth.Scope, id string, c
 		if before.State != c.From {
 			return errs.Conflict("action.changed", "the item changed meanwhile; reload it")
 		}
+		if c.Attachment != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM action_attachments WHERE item_id = $1 AND sha256 = $2`,
+				id, c.Attachment).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return errs.Invalid("action.invalid", "the evidence was not uploaded for this item",
+					errs.Field("attachment", "action.unknown_attachment", "upload the file for this item first"))
+			}
+		}
 		set := `state = $2, updated_at = $3`
 		a := args{id, string(c.To), c.At}
 		if c.Justification != "" {
@@ -490,4 +501,18 @@ func (db *DB) ActionEscalations(ctx context.Context, scope auth.Scope, itemID st
 			x.At = x.At.UTC()
 			return x, err
 		})
+}
+
+// RecordActionAttachment binds an uploaded file to the item it was uploaded
+// for (again is a no-op) and audits the upload.
+func (db *DB) RecordActionAttachment(ctx context.Context, itemID, sha256 string, size int64, e audit.Entry) (err error) {
+	defer errs.Wrap(&err, "store.RecordActionAttachment(%q)", itemID)
+	now := db.Now()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO action_attachments (item_id, sha256, size, uploaded_by, created_at)
+			VALUES ($1,$2,$3,$4,$5) ON CONFLICT (item_id, sha256) DO NOTHING`, itemID, sha256, size, e.ActorID, now); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
 }
