@@ -39,16 +39,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the platform", serve},
-		"migrate": {"apply database migrations and exit", migrate},
-		"user":    {"manage users: user add", userCmd},
-		"token":   {"manage API tokens: token add", tokenCmd},
-		"org":     {"manage organisations: org add", orgCmd},
-		"audit":   {"check the audit trail: audit verify", auditCmd},
-		"detect":  {"run the detection engine over event files: detect --rules DIR --intel FILE EVENTS...", detectCmd},
-		"intel":   {"threat intel: intel import [--dry-run] FILE...", intelCmd},
+		"serve":    {"run the platform", serve},
+		"migrate":  {"apply database migrations and exit", migrate},
+		"user":     {"manage users: user add", userCmd},
+		"token":    {"manage API tokens: token add", tokenCmd},
+		"org":      {"manage organisations: org add", orgCmd},
+		"audit":    {"check the audit trail: audit verify", auditCmd},
+		"detect":   {"run the detection engine over event files: detect --rules DIR --intel FILE EVENTS...", detectCmd},
+		"intel":    {"threat intel: intel import [--dry-run] FILE...", intelCmd},
 		"advisory": {"advisories: advisory import [--dry-run] FILE|DIR... | advisory pull --kind KIND [--dry-run] URL", advisoryCmd},
-		"version": {"print the version", version},
+		"version":  {"print the version", version},
 
 		"evidence": {"evidence vault: evidence verify [--key FILE] BUNDLE (offline)", evidenceCmd},
 	}

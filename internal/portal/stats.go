@@ -54,7 +54,7 @@ type StatsCounts struct {
 // Stats is the statistics page's data.
 type Stats struct {
 	Months     []MonthStat
-	Weeks      []MonthStat // Start is the Monday
+	Weeks      []MonthStat    // Start is the Monday
 	Categories []CategoryStat // most reported first; "" is "not said"
 	Kinds      []KindStat     // most reported first
 	Received   int            // reports in the period
