@@ -194,8 +194,9 @@ func decodeChunk(data []byte, models bool) (Batch, error) {
 // Normalize decodes one raw record of a sensor into an event stamped with its
 // stable ID, sensor, organisation and receive time (also its time when the
 // record carries none). Ingest normalises every record it accepts (a record
-// that does not normalise is rejected) and publishes the events beside the
-// records; detection uses it to decode records again when it needs Fields.
+// that does not normalise is rejected; it uses normalizeModel, the same but
+// for Fields) and publishes the events beside the records; detection uses
+// Normalize to decode records again when it needs Fields.
 func Normalize(d Decoder, sensorID, orgID string, raw []byte, received time.Time) (event.Event, error) {
 	ev, err := decodeRecord(d, raw)
 	if err != nil {

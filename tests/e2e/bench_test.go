@@ -94,17 +94,18 @@ func batches(events []gen.Sample, size int) [][]byte {
 // `go test -run '^$' -bench PipelineThroughput -benchtime 2x ./tests/e2e/`
 // and, for latency, KHIEN_BENCH_RATE=55000 and -bench PipelineLatency:
 //
-//	                          before             after
-//	CPU per event             14.2-14.5 µs       9.1-9.2 µs
-//	events/s (best run)       123k               179k
-//	latency at 55k events/s   p50 100, p99 241   p50 26-57, p99 56-203 ms (5 runs, median 75)
+//	                           before               after
+//	CPU per event              14.2-14.5 µs         9.1-9.2 µs
+//	events/s (best run)        123k                 179k
+//	latency p50 at 55k ev/s    83-124 ms (3 runs)   26-57 ms (5 runs)
+//	latency p99 at 55k ev/s    221-241 ms           56-203 ms, median 75
 //
 // What changed: ingest publishes each record's normalised event beside it
 // (chunk version 2) so detection no longer decodes records a second time
 // (unless Sigma rules need Fields); ingest decodes without building a kept
 // Fields map (telemetry.DecodeModel); groups of a batch are decoded on every
 // core and published as they are ready; messages hold up to 1024 records;
-// event IDs hash without allocating. Targets (400k events/s, p99 ≤ 50 ms)
+// event IDs cost one allocation, not four. Targets (400k events/s, p99 ≤ 50 ms)
 // are not reached: ingest decoding (~4 µs of the 9), then GC, HTTP,
 // JetStream and detection (~1.5 µs) remain, and POST latency spikes follow
 // the stream's disk syncs (SyncAlways).
