@@ -378,9 +378,9 @@ func cpeFromWFN(wfn common.WellFormedName) (cpeName, error) {
 		case !ok:
 			return bad("the CPE %s must be given, not * or -", a.attr)
 		case hasCPEWildcard(v):
-			return bad("the CPE %s %q has a wildcard; an inventory names one exact %s", a.attr, unquoteCPE(v), a.attr)
+			return bad("the CPE %s %q has a wildcard; an inventory names one exact %s", a.attr, UnquoteCPE(v), a.attr)
 		}
-		*a.dst = unquoteCPE(v)
+		*a.dst = UnquoteCPE(v)
 	}
 	fs, err := bindCPE(wfn)
 	if err != nil {
@@ -439,8 +439,8 @@ func hasCPEWildcard(v string) bool {
 	return false
 }
 
-// unquoteCPE removes WFN quoting: `2\.4\.57` becomes `2.4.57`.
-func unquoteCPE(v string) string {
+// UnquoteCPE removes WFN quoting: `2\.4\.57` becomes `2.4.57`.
+func UnquoteCPE(v string) string {
 	if !strings.Contains(v, `\`) {
 		return v
 	}

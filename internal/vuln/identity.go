@@ -7,6 +7,8 @@ import (
 	"github.com/knqyf263/go-cpe/common"
 	"github.com/knqyf263/go-cpe/naming"
 	"github.com/package-url/packageurl-go"
+
+	"github.com/khien-cert/khien/internal/org"
 )
 
 // Identities. A CPE name and an item agree when part, vendor and product
@@ -119,7 +121,7 @@ func wfnValue(wfn common.WellFormedName, attr string) string {
 		}
 		return "*"
 	case string:
-		return strings.ToLower(cpeUnquote(v))
+		return strings.ToLower(org.UnquoteCPE(v))
 	}
 	return "*"
 }
@@ -148,7 +150,7 @@ func splitVersion(s string) (anyVersion, version string, ok bool) {
 				if v == "" || v == "*" || v == "-" || !plainCPEValue(v) {
 					return "", "", false
 				}
-				return s[:start] + "*" + s[i:], strings.ToLower(cpeUnquote(v)), true
+				return s[:start] + "*" + s[i:], strings.ToLower(org.UnquoteCPE(v)), true
 			}
 		}
 	}
@@ -170,21 +172,6 @@ func plainCPEValue(v string) bool {
 		}
 	}
 	return true
-}
-
-// cpeUnquote removes the backslash quoting of a WFN value.
-func cpeUnquote(v string) string {
-	if !strings.Contains(v, `\`) {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		if v[i] == '\\' && i+1 < len(v) {
-			i++
-		}
-		b.WriteByte(v[i])
-	}
-	return b.String()
 }
 
 type purlName struct {
