@@ -1,18 +1,15 @@
 package csaf
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path"
-	"runtime"
 	"strings"
 
 	"github.com/ProtonMail/gopenpgp/v2/crypto"
+
+	"github.com/khien-cert/khien/internal/notekey"
 )
 
 // Signer signs provider files with the platform's OpenPGP key.
@@ -108,63 +105,11 @@ func LoadOrCreateSigner(root *os.Root, name, owner, email string) (*Signer, erro
 	if err := root.MkdirAll(path.Dir(name), 0o700); err != nil {
 		return nil, err
 	}
-	b, err := readSecret(root, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		var armored string
-		if armored, err = GenerateKey(owner, email); err == nil {
-			b, err = createSecret(root, name, armored)
-		}
-	}
+	b, err := notekey.Secret(root, name, func() (string, error) { return GenerateKey(owner, email) })
 	if err != nil {
 		return nil, err
 	}
 	return NewSigner(b)
-}
-
-func readSecret(root *os.Root, name string) (string, error) {
-	f, err := root.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("%s has mode %04o: others may read the secret key; make it 0600", name, fi.Mode().Perm())
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	return string(b), err
-}
-
-// createSecret writes the key to a temporary file and links it into place,
-// so two processes starting at once keep one key.
-func createSecret(root *os.Root, name, data string) (string, error) {
-	var r [8]byte
-	rand.Read(r[:])
-	tmp := name + ".tmp-" + hex.EncodeToString(r[:])
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	defer root.Remove(tmp)
-	_, err = f.WriteString(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", err
-	}
-	if err := root.Link(tmp, name); errors.Is(err, fs.ErrExist) {
-		return readSecret(root, name)
-	} else if err != nil {
-		return "", err
-	}
-	return data, nil
 }
 
 // KeyFingerprint is the fingerprint (upper-case hex) of an armored public

@@ -34,10 +34,10 @@ func LoadOrCreate(root *os.Root, base, name string) (note.Signer, note.Verifier,
 	if err := root.MkdirAll(path.Dir(base), 0o700); err != nil {
 		return nil, nil, "", err
 	}
-	skey, err := readSecret(root, secretFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		skey, err = createSecret(root, secretFile, name)
-	}
+	skey, err := Secret(root, secretFile, func() (string, error) {
+		k, _, err := note.GenerateKey(rand.Reader, name)
+		return k, err
+	})
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -62,7 +62,33 @@ func LoadOrCreate(root *os.Root, base, name string) (note.Signer, note.Verifier,
 	return s, v, vkey, nil
 }
 
-// readSecret reads the secret key file, refusing one that others may read.
+// Secret returns the secret kept in file name inside root (a key of any
+// kind, as text), refusing a file others may read. When the file is missing
+// it stores what generate makes: written beside it and linked into place, so
+// it appears whole or not at all, and if another process created it first,
+// that process's secret wins.
+func Secret(root *os.Root, name string, generate func() (string, error)) (string, error) {
+	secret, err := readSecret(root, name)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return secret, err
+	}
+	if secret, err = generate(); err != nil {
+		return "", fmt.Errorf("generate %s: %w", name, err)
+	}
+	tmp, err := writeTemp(root, name, secret+"\n", 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer root.Remove(tmp)
+	if err := root.Link(tmp, name); errors.Is(err, fs.ErrExist) {
+		return readSecret(root, name)
+	} else if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(secret), nil
+}
+
+// readSecret reads a secret file, refusing one that others may read.
 func readSecret(root *os.Root, secretFile string) (string, error) {
 	f, err := root.Open(secretFile)
 	if err != nil {
@@ -76,31 +102,11 @@ func readSecret(root *os.Root, secretFile string) (string, error) {
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		return "", fmt.Errorf("%s has mode %04o: others may read the secret key; make it 0600", secretFile, fi.Mode().Perm())
 	}
-	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return "", err
 	}
 	return strings.TrimSpace(string(b)), nil
-}
-
-// createSecret generates a key and links it into place, so the file appears
-// whole or not at all. If another process created it first, its key wins.
-func createSecret(root *os.Root, secretFile, name string) (string, error) {
-	skey, _, err := note.GenerateKey(rand.Reader, name)
-	if err != nil {
-		return "", fmt.Errorf("generate: %w", err)
-	}
-	tmp, err := writeTemp(root, secretFile, skey+"\n", 0o600)
-	if err != nil {
-		return "", err
-	}
-	defer root.Remove(tmp)
-	if err := root.Link(tmp, secretFile); errors.Is(err, fs.ErrExist) {
-		return readSecret(root, secretFile)
-	} else if err != nil {
-		return "", err
-	}
-	return skey, nil
 }
 
 // writePublic makes publicFile hold vkey, replacing it atomically when
