@@ -3,6 +3,8 @@ package advisory
 import (
 	"slices"
 	"time"
+
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // State is where an action item is in its workflow.
@@ -109,6 +111,7 @@ type ActionItem struct {
 	AdvisoryID      string    `json:"advisory_id"`
 	AdvisoryTitle   string    `json:"advisory_title,omitempty"`
 	AdvisoryTitleVI string    `json:"advisory_title_vi,omitempty"`
+	AdvisoryTLP     tlp.Level `json:"-"`     // the advisory's marking as stored now: decides what a notice may say (see TitleMailable)
 	Items           []string  `json:"items"` // inventory item IDs
 	Severity        string    `json:"severity"`
 	SecurityLevel   int       `json:"security_level"`
@@ -126,6 +129,23 @@ type ActionItem struct {
 	ClosedAt        time.Time `json:"closed_at,omitzero"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// TitleMailable reports whether the advisory's title may travel in a notice.
+//
+// Notices leave the platform: they are e-mailed to contacts (who need not
+// hold an account) and posted to webhooks, and escalation notices go to the
+// parent organisation and the coordinating body, beyond the organisation the
+// item belongs to. Under TLP 2.0, CLEAR and GREEN may go to the community and
+// AMBER to the recipient organisation and its clients on a need-to-know basis,
+// which a notice about that organisation's own item is; AMBER+STRICT stays
+// within the recipient organisation and RED with the named recipients only,
+// so neither may be put in an e-mail or a webhook at all. Above AMBER (and
+// for an unknown marking: fail closed) a notice therefore says only that an
+// item on a restricted advisory needs attention, with a link; the platform
+// shows the title to whoever is cleared to read it.
+func (it ActionItem) TitleMailable() bool {
+	return it.AdvisoryTLP.Valid() && it.AdvisoryTLP <= tlp.Amber
 }
 
 // Overdue reports whether the item is active, past due and not covered by an

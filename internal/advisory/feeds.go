@@ -29,20 +29,70 @@ func validateFeed(f *Feed) error {
 	return fs.Err("advisory_feed.invalid")
 }
 
-// Feeds lists the advisory feeds with their health (coordinators).
+// RedactURL hides the secret of a feed URL that carries credentials:
+// https://user:pass@host/… reads https://user:xxxxx@host/…, and a lone
+// user name (often a token) reads xxxxx. The store keeps the real URL for
+// pulls; everything shown, answered or logged goes through here.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			return "xxxxx" // unparseable and may hold a secret: show nothing of it
+		}
+		return raw
+	}
+	if u.User != nil {
+		if _, hasPass := u.User.Password(); !hasPass {
+			u.User = url.User("xxxxx")
+			return u.String()
+		}
+	}
+	return u.Redacted()
+}
+
+// scrubURL removes a feed URL's secret from a message (a pull's error,
+// which may quote the URL or a document URL under it).
+func scrubURL(msg, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, raw, RedactURL(raw))
+	if pass, ok := u.User.Password(); ok && pass != "" {
+		msg = strings.ReplaceAll(msg, pass, "xxxxx")
+		msg = strings.ReplaceAll(msg, url.PathEscape(pass), "xxxxx")
+	} else if name := u.User.Username(); name != "" {
+		msg = strings.ReplaceAll(msg, name, "xxxxx")
+	}
+	return msg
+}
+
+func redactFeed(f Feed) Feed {
+	f.LastError = scrubURL(f.LastError, f.URL)
+	f.URL = RedactURL(f.URL)
+	return f
+}
+
+// Feeds lists the advisory feeds with their health (coordinators), their
+// URLs redacted.
 func (s *Service) Feeds(ctx context.Context, p auth.Principal) ([]Feed, error) {
 	if err := canManage(p); err != nil {
 		return nil, err
 	}
-	return s.d.Store.ListAdvisoryFeeds(ctx)
+	fs, err := s.d.Store.ListAdvisoryFeeds(ctx)
+	for i := range fs {
+		fs[i] = redactFeed(fs[i])
+	}
+	return fs, err
 }
 
-// Feed returns one feed.
+// Feed returns one feed, its URL redacted.
 func (s *Service) Feed(ctx context.Context, p auth.Principal, id string) (Feed, error) {
 	if err := canManage(p); err != nil {
 		return Feed{}, err
 	}
-	return s.d.Store.GetAdvisoryFeed(ctx, id)
+	f, err := s.d.Store.GetAdvisoryFeed(ctx, id)
+	return redactFeed(f), err
 }
 
 // CreateFeed registers a feed.
@@ -53,18 +103,28 @@ func (s *Service) CreateFeed(ctx context.Context, p auth.Principal, f Feed) (Fee
 	if err := validateFeed(&f); err != nil {
 		return Feed{}, err
 	}
-	return s.d.Store.CreateAdvisoryFeed(ctx, f, audit.New(p, "advisory_feed.create", "advisory_feed", "", ""))
+	f, err := s.d.Store.CreateAdvisoryFeed(ctx, f, audit.New(p, "advisory_feed.create", "advisory_feed", "", ""))
+	return redactFeed(f), err
 }
 
-// UpdateFeed changes a feed's name, URL, schedule or enabled flag.
+// UpdateFeed changes a feed's name, URL, schedule or enabled flag. A URL
+// submitted back in its redacted form (as read) keeps the stored secret.
 func (s *Service) UpdateFeed(ctx context.Context, p auth.Principal, f Feed) (Feed, error) {
 	if err := canManage(p); err != nil {
 		return Feed{}, err
 	}
+	cur, err := s.d.Store.GetAdvisoryFeed(ctx, f.ID)
+	if err != nil {
+		return Feed{}, err
+	}
+	if strings.TrimSpace(f.URL) == RedactURL(cur.URL) {
+		f.URL = cur.URL
+	}
 	if err := validateFeed(&f); err != nil {
 		return Feed{}, err
 	}
-	return s.d.Store.UpdateAdvisoryFeed(ctx, f, audit.New(p, "advisory_feed.update", "advisory_feed", f.ID, ""))
+	f, err = s.d.Store.UpdateAdvisoryFeed(ctx, f, audit.New(p, "advisory_feed.update", "advisory_feed", f.ID, ""))
+	return redactFeed(f), err
 }
 
 // Pull fetches a feed now and imports what it holds; the feed's health
@@ -89,7 +149,7 @@ func (s *Service) pull(ctx context.Context, p auth.Principal, f Feed) (ImportRes
 	}
 	advs, err := s.d.Puller.Pull(ctx, f)
 	if err != nil {
-		msg := err.Error()
+		msg := scrubURL(err.Error(), f.URL)
 		if len(msg) > 500 {
 			msg = msg[:500]
 		}
@@ -117,7 +177,7 @@ func (s *Service) PullDue(ctx context.Context) (pulled int, err error) {
 			continue
 		}
 		if _, err := s.pull(ctx, auth.System(), f); err != nil {
-			s.d.Logger.Warn("advisory feed pull failed", "feed", f.Name, "err", err)
+			s.d.Logger.Warn("advisory feed pull failed", "feed", f.Name, "url", RedactURL(f.URL), "err", scrubURL(err.Error(), f.URL))
 		}
 		pulled++
 	}

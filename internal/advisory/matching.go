@@ -141,19 +141,23 @@ func (s *Service) sync(ctx context.Context, run SyncRun, matches []Match, recs [
 }
 
 // Digest is the one notice an organisation gets for the action items a run
-// opened for it, addressed to its CISO and technical contacts.
+// opened for it, addressed to its CISO and technical contacts. The line of an
+// item on an advisory above AMBER has no title (see ActionItem.TitleMailable).
 func Digest(orgID string, opened []ActionItem) notify.Notice {
 	var vi, en strings.Builder
 	fmt.Fprintf(&vi, "Có %d việc cần xử lý mới theo cảnh báo an toàn thông tin:\n\n", len(opened))
 	fmt.Fprintf(&en, "%d new action items from security advisories:\n\n", len(opened))
 	ids := make([]string, 0, len(opened))
 	for _, it := range opened {
-		title := it.AdvisoryTitleVI
-		if title == "" {
-			title = it.AdvisoryTitle
+		title, titleEN := "(cảnh báo hạn chế chia sẻ, xem trên nền tảng)", "(restricted advisory, see the platform)"
+		if it.TitleMailable() {
+			title, titleEN = it.AdvisoryTitleVI, it.AdvisoryTitle
+			if title == "" {
+				title = it.AdvisoryTitle
+			}
 		}
 		fmt.Fprintf(&vi, "- [%s] %s — hệ thống %s, hạn %s\n", it.Severity, title, it.SystemName, it.DueAt.Format("2006-01-02"))
-		fmt.Fprintf(&en, "- [%s] %s — system %s, due %s\n", it.Severity, it.AdvisoryTitle, it.SystemName, it.DueAt.Format("2006-01-02"))
+		fmt.Fprintf(&en, "- [%s] %s — system %s, due %s\n", it.Severity, titleEN, it.SystemName, it.DueAt.Format("2006-01-02"))
 		ids = append(ids, it.ID)
 	}
 	return notify.Notice{

@@ -242,27 +242,42 @@ func (s *Service) EscalateOverdue(ctx context.Context) (int, error) {
 }
 
 // Escalated is the notice a rung of the ladder gets about an overdue item.
+// An item on an advisory above AMBER gets a title-less notice (see
+// ActionItem.TitleMailable).
 func Escalated(it ActionItem, targetOrg string) notify.Notice {
-	title := it.AdvisoryTitle
-	titleVI := it.AdvisoryTitleVI
-	if titleVI == "" {
-		titleVI = title
+	level := fmt.Sprint(it.EscalationLevel)
+	due := it.DueAt.Format("2006-01-02")
+	text := map[string]notify.Text{
+		"vi": {Subject: "Việc quá hạn được chuyển cấp " + level,
+			Body: fmt.Sprintf("Việc cần xử lý của %s (hệ thống %s) theo một cảnh báo hạn chế chia sẻ đã quá hạn %s. Xem chi tiết trên nền tảng.\n",
+				it.OrgName, it.SystemName, due)},
+		"en": {Subject: "Overdue action item escalated to level " + level,
+			Body: fmt.Sprintf("The action item of %s (system %s) for a restricted advisory is overdue since %s. See the platform for details.\n",
+				it.OrgName, it.SystemName, due)},
+	}
+	if it.TitleMailable() {
+		title := it.AdvisoryTitle
+		titleVI := it.AdvisoryTitleVI
+		if titleVI == "" {
+			titleVI = title
+		}
+		text = map[string]notify.Text{
+			"vi": {Subject: "Việc quá hạn được chuyển cấp " + level + ": " + titleVI,
+				Body: fmt.Sprintf("Việc cần xử lý của %s (hệ thống %s) theo cảnh báo \u201c%s\u201d đã quá hạn %s.\n",
+					it.OrgName, it.SystemName, titleVI, due)},
+			"en": {Subject: "Overdue action item escalated to level " + level + ": " + title,
+				Body: fmt.Sprintf("The action item of %s (system %s) for the advisory \u201c%s\u201d is overdue since %s.\n",
+					it.OrgName, it.SystemName, title, due)},
+		}
 	}
 	return notify.Notice{
 		Kind:     "action.escalated",
 		Ref:      it.ID,
 		OrgID:    targetOrg,
 		Contacts: rungContacts(it.EscalationLevel),
-		Text: map[string]notify.Text{
-			"vi": {Subject: "Việc quá hạn được chuyển cấp " + fmt.Sprint(it.EscalationLevel) + ": " + titleVI,
-				Body: fmt.Sprintf("Việc cần xử lý của %s (hệ thống %s) theo cảnh báo \u201c%s\u201d đã quá hạn %s.\n",
-					it.OrgName, it.SystemName, titleVI, it.DueAt.Format("2006-01-02"))},
-			"en": {Subject: "Overdue action item escalated to level " + fmt.Sprint(it.EscalationLevel) + ": " + title,
-				Body: fmt.Sprintf("The action item of %s (system %s) for the advisory \u201c%s\u201d is overdue since %s.\n",
-					it.OrgName, it.SystemName, title, it.DueAt.Format("2006-01-02"))},
-		},
-		Link: "/actions/" + it.ID,
-		Data: map[string]any{"action_item": it.ID, "org_id": it.OrgID, "level": it.EscalationLevel},
+		Text:     text,
+		Link:     "/actions/" + it.ID,
+		Data:     map[string]any{"action_item": it.ID, "org_id": it.OrgID, "level": it.EscalationLevel},
 	}
 }
 

@@ -75,7 +75,7 @@ func (s *Service) Candidates(ctx context.Context, p auth.Principal, requestID st
 	}
 	// Ranking looks at the whole alliance, whoever is asking: incident:manage
 	// is the coordinating body's, which sees every responder.
-	ps, err := s.store.ResponderProfiles(ctx, auth.Scope{All: true}, Filter{})
+	ps, err := s.everyProfile(ctx, auth.Scope{All: true}, Filter{})
 	if err != nil {
 		return Ranking{}, err
 	}

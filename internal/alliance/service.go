@@ -9,6 +9,14 @@ import (
 
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/page"
+)
+
+// MemberSorts and ResponderSorts are the sortable fields of the member and
+// responder lists (keyset pages, internal/page).
+var (
+	MemberSorts    = []string{"name"}
+	ResponderSorts = []string{"name"}
 )
 
 // Filter narrows a list of responders.
@@ -25,8 +33,10 @@ type Filter struct {
 // (Ask.Answer, Ask.Release, NewHours.Check, NewRating.Check) inside that
 // transaction, on the row it read there.
 type Store interface {
-	AllianceMembers(ctx context.Context, s auth.Scope) ([]Member, error)
-	ResponderProfiles(ctx context.Context, s auth.Scope, f Filter) ([]Profile, error)
+	// AllianceMembers and ResponderProfiles list one page (pr normalised
+	// against MemberSorts, ResponderSorts).
+	AllianceMembers(ctx context.Context, s auth.Scope, pr page.Request) (page.Result[Member], error)
+	ResponderProfiles(ctx context.Context, s auth.Scope, f Filter, pr page.Request) (page.Result[Profile], error)
 	ResponderProfile(ctx context.Context, s auth.Scope, userID string) (Profile, error)
 	// SaveResponderProfile creates or replaces the profile of pr.UserID, who
 	// must be a responder member of pr.OrgID, an alliance member within s.
@@ -101,25 +111,51 @@ func scope(p auth.Principal, perm auth.Permission) (auth.Scope, error) {
 	return sc, nil
 }
 
-// Members lists the member companies p may see.
-func (s *Service) Members(ctx context.Context, p auth.Principal) ([]Member, error) {
+// Members lists a page of the member companies p may see, by name.
+func (s *Service) Members(ctx context.Context, p auth.Principal, pr page.Request) (page.Result[Member], error) {
 	sc, err := scope(p, auth.PermAllianceRead)
 	if err != nil {
-		return nil, err
+		return page.Result[Member]{}, err
 	}
-	return s.store.AllianceMembers(ctx, sc)
+	if pr, err = pr.Normalize(MemberSorts); err != nil {
+		return page.Result[Member]{}, err
+	}
+	return s.store.AllianceMembers(ctx, sc, pr)
 }
 
-// Responders lists the responders p may see.
-func (s *Service) Responders(ctx context.Context, p auth.Principal, f Filter) ([]Profile, error) {
+// Responders lists a page of the responders p may see, by name.
+func (s *Service) Responders(ctx context.Context, p auth.Principal, f Filter, pr page.Request) (page.Result[Profile], error) {
 	sc, err := scope(p, auth.PermAllianceRead)
 	if err != nil {
-		return nil, err
+		return page.Result[Profile]{}, err
 	}
 	if err := f.check(); err != nil {
-		return nil, err
+		return page.Result[Profile]{}, err
 	}
-	return s.store.ResponderProfiles(ctx, sc, f)
+	if pr, err = pr.Normalize(ResponderSorts); err != nil {
+		return page.Result[Profile]{}, err
+	}
+	return s.store.ResponderProfiles(ctx, sc, f, pr)
+}
+
+// everyProfile reads every profile in sc matching f, page by page: the
+// roster (sorted by on-call state) and the ranking of candidates look at
+// all of them at once. Their size is the alliance's (its registered
+// responders), not the caller's to choose.
+func (s *Service) everyProfile(ctx context.Context, sc auth.Scope, f Filter) ([]Profile, error) {
+	ps := []Profile{}
+	pr := page.Request{Limit: page.MaxLimit, Sort: ResponderSorts[0]}
+	for {
+		res, err := s.store.ResponderProfiles(ctx, sc, f, pr)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, res.Items...)
+		if res.Next == "" {
+			return ps, nil
+		}
+		pr.Cursor = res.Next
+	}
 }
 
 func (f *Filter) check() error {
@@ -195,8 +231,15 @@ type RosterEntry struct {
 // Roster lists active responders with their on-call state now; with onlyNow
 // it keeps those on call now. Those on call come first, then by name.
 func (s *Service) Roster(ctx context.Context, p auth.Principal, f Filter, onlyNow bool) ([]RosterEntry, error) {
+	sc, err := scope(p, auth.PermAllianceRead)
+	if err != nil {
+		return nil, err
+	}
 	f.Active = true
-	ps, err := s.Responders(ctx, p, f)
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	ps, err := s.everyProfile(ctx, sc, f)
 	if err != nil {
 		return nil, err
 	}

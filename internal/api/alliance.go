@@ -51,11 +51,15 @@ func (a *API) allianceMembers(w http.ResponseWriter, r *http.Request, p auth.Pri
 	if err := a.allianceReady(); err != nil {
 		return err
 	}
-	ms, err := a.alliance.Members(r.Context(), p)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return ok(w, map[string]any{"items": ms})
+	res, err := a.alliance.Members(r.Context(), p, pr)
+	if err != nil {
+		return err
+	}
+	return ok(w, res)
 }
 
 func responderFilter(r *http.Request) (alliance.Filter, error) {
@@ -80,11 +84,15 @@ func (a *API) listResponders(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return err
 	}
-	ps, err := a.alliance.Responders(r.Context(), p, f)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return ok(w, map[string]any{"items": ps})
+	res, err := a.alliance.Responders(r.Context(), p, f, pr)
+	if err != nil {
+		return err
+	}
+	return ok(w, res)
 }
 
 func (a *API) getResponder(w http.ResponseWriter, r *http.Request, p auth.Principal) error {

@@ -84,3 +84,28 @@ func (a *API) destroyItem(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	return ok(w, it)
 }
+
+// shareInput is the body of POST /evidence/items/{id}/share.
+type shareInput struct {
+	Shared *bool `json:"shared"`
+	noteInput
+}
+
+// shareItem shares an item with the responders mobilised to its case's
+// incident, or withdraws it: the holder's or a case coordinator's act, a
+// custody event. Responders then read it through the item endpoints.
+func (a *API) shareItem(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var in shareInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Shared == nil {
+		return errs.Invalid("evidence.invalid", "say whether the item is shared or not",
+			errs.Field("shared", "evidence.required", "true to share the item with the responders, false to withdraw it"))
+	}
+	it, err := a.evidence.Share(r.Context(), p, r.PathValue("id"), *in.Shared, in.note())
+	if err != nil {
+		return hide(err)
+	}
+	return ok(w, it)
+}

@@ -114,6 +114,7 @@ func (a *API) routes() []Route {
 		{Method: "POST", Path: v + "/evidence/items/{id}/custody", Tenant: "evidence_item", h: a.recordCustody},
 		{Method: "POST", Path: v + "/evidence/items/{id}/transfers", Tenant: "evidence_item", h: a.requestTransfer},
 		{Method: "POST", Path: v + "/evidence/items/{id}/hold", Tenant: "evidence_item", h: a.setHold},
+		{Method: "POST", Path: v + "/evidence/items/{id}/share", Tenant: "evidence_item", h: a.shareItem},
 		{Method: "POST", Path: v + "/evidence/items/{id}/retention", Tenant: "evidence_item", h: a.setRetention},
 		{Method: "POST", Path: v + "/evidence/items/{id}/destroy", Tenant: "evidence_item", h: a.destroyItem},
 		{Method: "POST", Path: v + "/evidence/transfers/{id}/confirm", Tenant: "evidence_transfer", h: a.confirmTransfer},
@@ -128,6 +129,9 @@ func (a *API) routes() []Route {
 		{Method: "GET", Path: v + "/portal/screenshots/{id}", h: a.getPortalScreenshot},
 		{Method: "POST", Path: v + "/portal/reports", h: a.fileReport},
 		{Method: "GET", Path: v + "/portal/appeals", Query: paged("state", "entry"), h: a.listPortalAppeals},
+		{Method: "GET", Path: v + "/portal/reviewers", Query: []string{"all"}, h: a.listPortalReviewers},
+		{Method: "POST", Path: v + "/portal/reviewers", h: a.designatePortalReviewer},
+		{Method: "DELETE", Path: v + "/portal/reviewers/{id}", h: a.revokePortalReviewer},
 
 		{Method: "GET", Path: v + "/me/notifications", h: a.myPreferences},
 		{Method: "PUT", Path: v + "/me/notifications", h: a.setMyPreferences},
@@ -183,8 +187,8 @@ func (a *API) routes() []Route {
 		{Method: "GET", Path: v + "/incidents/{id}/files/{file}", Tenant: "incident_file", h: a.getIncidentFile},
 
 		{Method: "GET", Path: v + "/alliance/skills", h: a.allianceSkills},
-		{Method: "GET", Path: v + "/alliance/members", h: a.allianceMembers},
-		{Method: "GET", Path: v + "/alliance/responders", Query: []string{"org", "skill", "province", "active"}, h: a.listResponders},
+		{Method: "GET", Path: v + "/alliance/members", Query: paged(), h: a.allianceMembers},
+		{Method: "GET", Path: v + "/alliance/responders", Query: paged("org", "skill", "province", "active"), h: a.listResponders},
 		{Method: "GET", Path: v + "/alliance/responders/{id}", Tenant: "responder", h: a.getResponder},
 		{Method: "PUT", Path: v + "/alliance/responders/{id}", Tenant: "responder", h: a.putResponder},
 		{Method: "PUT", Path: v + "/alliance/responders/{id}/availability", Tenant: "responder", h: a.putAvailability},

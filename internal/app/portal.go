@@ -49,7 +49,7 @@ func (a *App) openPortal(ctx context.Context, root *os.Root) error {
 	if err != nil {
 		return err
 	}
-	a.Portal = portal.New(portal.Deps{Store: a.DB, Bulletins: a.DB, Stats: a.DB, Now: a.now,
+	a.Portal = portal.New(portal.Deps{Store: a.DB, Bulletins: a.DB, Stats: a.DB, Reviewers: a.DB, Now: a.now,
 		Logger: a.Log.With("service", "portal"), PoWKey: key, BulletinImages: images})
 	return a.Portal.RebuildIndex(ctx)
 }

@@ -71,6 +71,12 @@ const (
 	PermEvidenceWrite   Permission = "evidence:write"   // add items, record custody, transfer, export
 	PermEvidenceAssign  Permission = "evidence:assign"  // open cases and assign investigators to them
 	PermEvidenceDispose Permission = "evidence:dispose" // release legal holds, set retention, destroy
+	// evidence:shared lets a responder read, never change, the items shared
+	// with the responders of an incident. Its reach is all, but it takes
+	// effect only through an active mobilisation: the evidence store shows
+	// such a reader only shared items of cases whose incident it holds an
+	// un-revoked incident_members row for (see package evidence).
+	PermEvidenceShared Permission = "evidence:shared" // read items shared with a mobilised responder
 	// Public portal: the scam-report review queue is national.
 	PermPortalReview Permission = "portal:review" // work the review queue: read reports, confirm, reject, renew
 	PermPortalAppeal Permission = "portal:appeal" // decide appeals against listed entries
@@ -103,7 +109,7 @@ var AllPermissions = []Permission{PermOrgRead, PermOrgCreate, PermOrgUpdate, Per
 	PermSystemWrite, PermResourceClaim, PermResourceApprove, PermInventoryWrite,
 	PermUserManage, PermTokenManage, PermAuditRead, PermSensorManage, PermIntelRead, PermIntelManage,
 	PermAlertRead, PermAlertTriage, PermEvidenceRead, PermEvidenceWrite, PermEvidenceAssign, PermEvidenceDispose,
-	PermPortalReview, PermPortalAppeal, PermBulletinPublish,
+	PermEvidenceShared, PermPortalReview, PermPortalAppeal, PermBulletinPublish,
 	PermIncidentReport, PermIncidentRead, PermIncidentManage, PermIncidentRespond,
 	PermAllianceRead, PermAllianceManage, PermReportRead,
 	PermAdvisoryRead, PermAdvisoryManage, PermActionRead, PermActionWork, PermActionReview, PermDebtRead,
@@ -159,7 +165,8 @@ var policy = map[Role]map[Permission]reach{
 		PermIncidentReport: own, PermIncidentRead: own,
 		PermAdvisoryRead: own, PermActionRead: own, PermActionWork: own,
 	},
-	RoleResponder: {PermOrgRead: own, PermIncidentRespond: own, PermAllianceRead: own, PermAdvisoryRead: own},
+	RoleResponder: {PermOrgRead: own, PermIncidentRespond: own, PermAllianceRead: own, PermAdvisoryRead: own,
+		PermEvidenceShared: all}, // only through an active mobilisation: see PermEvidenceShared
 	RoleInvestigator: {PermOrgRead: all, PermIntelRead: all, PermAlertRead: all,
 		PermEvidenceRead: all, PermEvidenceWrite: all, PermIncidentRead: all, PermAdvisoryRead: all},
 	RoleLeadership: {PermOrgRead: all, PermAlertRead: all, PermIncidentRead: all, PermReportRead: all,

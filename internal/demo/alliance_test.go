@@ -10,6 +10,7 @@ import (
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/config"
 	"github.com/khien-cert/khien/internal/demo"
+	"github.com/khien-cert/khien/internal/page"
 )
 
 // TestDemoAlliance seeds the whole demo and checks what it shows of the
@@ -30,13 +31,13 @@ func TestDemoAlliance(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, sys := t.Context(), auth.System()
-	ps, err := a.Alliance.Responders(ctx, sys, alliance.Filter{})
-	if err != nil || len(ps) != 4 {
-		t.Fatalf("%d responders, %v", len(ps), err)
+	ps, err := a.Alliance.Responders(ctx, sys, alliance.Filter{}, page.Request{})
+	if err != nil || len(ps.Items) != 4 {
+		t.Fatalf("%d responders, %v", len(ps.Items), err)
 	}
-	ms, err := a.Alliance.Members(ctx, sys)
-	if err != nil || len(ms) != 2 {
-		t.Fatalf("%d members, %v", len(ms), err)
+	ms, err := a.Alliance.Members(ctx, sys, page.Request{})
+	if err != nil || len(ms.Items) != 2 {
+		t.Fatalf("%d members, %v", len(ms.Items), err)
 	}
 	now, err := a.Alliance.Roster(ctx, sys, alliance.Filter{}, true)
 	if err != nil || len(now) < 2 {

@@ -87,6 +87,10 @@ func seedPortal(ctx context.Context, d Deps, ids, users map[string]string) error
 			return fmt.Errorf("demo report: %w", err)
 		}
 	}
+	// The alliance member's expert reviews the queue as a trusted reviewer.
+	if _, err := d.Portal.Designate(ctx, coord, "responder@security.example", "Chuyên gia phân tích lừa đảo của thành viên liên minh"); err != nil {
+		return fmt.Errorf("demo trusted reviewer: %w", err)
+	}
 	return nil
 }
 

@@ -112,7 +112,10 @@ func (s *Service) Assignments(ctx context.Context, p auth.Principal, caseID stri
 	if p.Can(auth.PermEvidenceAssign) {
 		_, err = s.managedCase(ctx, p, caseID)
 	} else {
-		_, _, err = s.caseAccess(ctx, p, auth.PermEvidenceRead, caseID)
+		var v Viewer
+		if _, v, err = s.caseAccess(ctx, p, auth.PermEvidenceRead, caseID); err == nil && v.Responder {
+			return []Assignment{}, nil // a responder reads shared items, not who works the case
+		}
 	}
 	if err != nil {
 		return nil, err

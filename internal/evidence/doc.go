@@ -25,8 +25,24 @@
 // investigator or coordinator can be assigned, so an administrator cannot
 // assign themselves. Releasing a legal hold, setting retention and
 // destroying need evidence:dispose (coordinators) as well as the assignment.
-// Responders' access to evidence shared with them is left for the incident
-// work (a case role beside investigator and coordinator).
+//
+// Responders see only what is shared with them. The item's custodian, or a
+// coordinator assigned to its case, shares an item with the responders
+// mobilised to the case's incident, and may withdraw it (Share): each is a
+// custody event ("shared", "unshared") and Item.Shared holds the current
+// state. A responder holds evidence:shared (reach all, but it takes effect
+// only this way) and reads through a Responder Viewer, for which the store's
+// one scoping condition replaces the case assignment by: the item is live
+// and shared, its TLP is within the responder's clearance, and the
+// responder has an un-revoked incident_members row for the incident whose
+// ID is the item's case (incident pages open cases with the incident's
+// ID). Such a responder lists those cases (MyCases, role "responder") and
+// their shared items, opens and downloads them — custody events, as for
+// investigators — and does nothing else: every change needs evidence:write,
+// which responders lack, and the case's assignments are not shown to them.
+// Unsharing the item, releasing the responder (revoked_at set) or the
+// item's destruction ends the access at once; anything else answers
+// errs.NotFound.
 //
 // # Invariants
 //

@@ -23,9 +23,13 @@ type Store interface {
 	CaseAssignment(ctx context.Context, caseID, userID string) (Assignment, error)
 	CaseAssignments(ctx context.Context, caseID string) ([]Assignment, error)
 	CountHeld(ctx context.Context, caseID, userID string) (int, error)
+	// CountEvidence counts the live items of a case v may see.
+	CountEvidence(ctx context.Context, v Viewer, caseID string) (int, error)
 	EvidencePerson(ctx context.Context, userID string) (Person, error)
 	// ListMyCases lists the cases v.UserID is assigned to in a viewing role,
-	// within v.Orgs, sorted and paged by pr (normalised against MyCaseSort).
+	// within v.Orgs, sorted and paged by pr (normalised against MyCaseSort);
+	// for a Responder viewer, the cases of the incidents it is actively
+	// mobilised to that have an item shared with it.
 	ListMyCases(ctx context.Context, v Viewer, pr page.Request) (page.Result[MyCase], error)
 
 	AddEvidence(ctx context.Context, it Item, events []custody.Event, e []audit.Entry) (Item, error)
@@ -53,6 +57,11 @@ type Viewer struct {
 	Orgs      auth.Scope // organisations on which the permission holds
 	Clearance tlp.Level  // the highest TLP the viewer may see
 	System    bool       // the platform itself (re-verification): every item
+	// Responder is a mobilised responder (evidence:shared): instead of an
+	// assignment to the case, it sees only live items shared with the
+	// responders (Item.Shared) of a case whose incident it holds an
+	// un-revoked incident membership of, within Orgs and Clearance.
+	Responder bool
 }
 
 // CaseRole is what a user does in a case.
@@ -63,6 +72,11 @@ const (
 	CaseInvestigator CaseRole = "investigator"
 	CaseCoordinator  CaseRole = "coordinator"
 )
+
+// CaseResponder is not assignable: it is how a case appears in the case
+// list of a responder mobilised to its incident, who sees only the items
+// shared with the responders.
+const CaseResponder CaseRole = "responder"
 
 // CaseRoles lists the roles that see a case's evidence.
 var CaseRoles = []CaseRole{CaseInvestigator, CaseCoordinator}
@@ -142,6 +156,7 @@ type Item struct {
 	SHA256    string    `json:"sha256"`
 	SHA512    string    `json:"sha512"`
 	LegalHold bool      `json:"legal_hold"`
+	Shared    bool      `json:"shared"` // shared with the responders mobilised to the case's incident
 	Sealed    bool      `json:"sealed"`
 	Seal      string    `json:"seal"` // current seal number when sealed
 	HolderID  string    `json:"holder_id"`

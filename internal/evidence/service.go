@@ -106,8 +106,18 @@ var errForbidden = errs.New(errs.KindForbidden, "evidence.forbidden", "you may n
 
 // viewer is p as the store filters evidence for perm. Only real users view
 // evidence; the platform's own work uses systemViewer.
+//
+// A reader without evidence:read who holds evidence:shared (a responder) is a
+// Responder viewer: the store then shows it only items shared with the
+// responders of incidents it is actively mobilised to. Every other
+// permission is refused to it.
 func viewer(p auth.Principal, perm auth.Permission) (Viewer, error) {
 	sc := p.Scope(perm)
+	if sc.Empty() && perm == auth.PermEvidenceRead && p.UserID != "" {
+		if sh := p.Scope(auth.PermEvidenceShared); !sh.Empty() {
+			return Viewer{UserID: p.UserID, Orgs: sh, Clearance: p.Clearance(), Responder: true}, nil
+		}
+	}
 	if sc.Empty() || p.UserID == "" {
 		return Viewer{}, errForbidden
 	}
@@ -129,6 +139,16 @@ func (s *Service) caseAccess(ctx context.Context, p auth.Principal, perm auth.Pe
 	c, err := s.store.GetCase(ctx, v.Orgs, caseID)
 	if err != nil {
 		return Case{}, Viewer{}, err
+	}
+	if v.Responder { // the case exists for it only through an item it may see
+		n, err := s.store.CountEvidence(ctx, v, caseID)
+		if err == nil && n == 0 {
+			err = errs.NotFound("evidence.case_not_found")
+		}
+		if err != nil {
+			return Case{}, Viewer{}, err
+		}
+		return c, v, nil
 	}
 	a, err := s.store.CaseAssignment(ctx, caseID, p.UserID)
 	if errs.Is(err, errs.KindNotFound) || (err == nil && !a.Role.Valid()) {

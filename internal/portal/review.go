@@ -48,7 +48,7 @@ func (s *Service) review(ctx context.Context, p auth.Principal, r Reviewer, id, 
 // Confirm records p's confirmation of an entry under review; the second
 // confirmation by a different reviewer publishes it.
 func (s *Service) Confirm(ctx context.Context, p auth.Principal, id string, category Category, note string) (Entry, error) {
-	r, err := reviewer(p, auth.PermPortalReview)
+	r, _, err := s.mayReview(ctx, p)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -67,7 +67,7 @@ func (s *Service) Confirm(ctx context.Context, p auth.Principal, id string, cate
 
 // Reject closes the review of an entry without publishing it.
 func (s *Service) Reject(ctx context.Context, p auth.Principal, id, reason string) (Entry, error) {
-	r, err := reviewer(p, auth.PermPortalReview)
+	r, _, err := s.mayReview(ctx, p)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) Reject(ctx context.Context, p auth.Principal, id, reason strin
 
 // Renew extends a publication by the TTL from now.
 func (s *Service) Renew(ctx context.Context, p auth.Principal, id, note string) (Entry, error) {
-	r, err := reviewer(p, auth.PermPortalReview)
+	r, _, err := s.mayReview(ctx, p)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -97,7 +97,7 @@ func (s *Service) Renew(ctx context.Context, p auth.Principal, id, note string) 
 
 // Reopen puts a closed entry back under review.
 func (s *Service) Reopen(ctx context.Context, p auth.Principal, id, note string) (Entry, error) {
-	r, err := reviewer(p, auth.PermPortalReview)
+	r, _, err := s.mayReview(ctx, p)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -140,7 +140,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 
 // Queue lists entries for reviewers.
 func (s *Service) Queue(ctx context.Context, p auth.Principal, f EntryFilter, pr page.Request) (page.Result[Entry], error) {
-	if _, err := reviewer(p, auth.PermPortalReview); err != nil {
+	if _, _, err := s.mayReview(ctx, p); err != nil {
 		return page.Result[Entry]{}, err
 	}
 	pr, err := pr.Normalize(EntrySorts)
@@ -152,7 +152,7 @@ func (s *Service) Queue(ctx context.Context, p auth.Principal, f EntryFilter, pr
 
 // Entry returns one entry with its review history, for reviewers.
 func (s *Service) Entry(ctx context.Context, p auth.Principal, id string) (Entry, []Review, error) {
-	if !p.Can(auth.PermPortalReview) && !p.Can(auth.PermPortalAppeal) {
+	if !p.Can(auth.PermPortalAppeal) && !s.MayReview(ctx, p) {
 		return Entry{}, nil, errs.NotFound("portal.entry_not_found")
 	}
 	e, err := s.d.Store.GetEntry(ctx, id)
@@ -164,17 +164,30 @@ func (s *Service) Entry(ctx context.Context, p auth.Principal, id string) (Entry
 }
 
 // Reports returns the reports merged into an entry, with the reporters'
-// descriptions and contacts. The read is audited.
+// descriptions and, for coordinators, contacts: a trusted alliance
+// reviewer weighs what was reported, not who reported it, so the contacts
+// are blanked for them (and their read is audited as such).
 func (s *Service) Reports(ctx context.Context, p auth.Principal, entryID string) ([]Report, error) {
-	if _, err := reviewer(p, auth.PermPortalReview); err != nil {
+	_, trusted, err := s.mayReview(ctx, p)
+	if err != nil {
 		return nil, err
 	}
-	return s.d.Store.EntryReports(ctx, entryID, audit.New(p, "portal.reports_read", "portal_entry", entryID, ""))
+	a := audit.New(p, "portal.reports_read", "portal_entry", entryID, "")
+	if trusted {
+		a = a.WithDetail(map[string]any{"trusted_reviewer": true, "contacts": "withheld"})
+	}
+	rs, err := s.d.Store.EntryReports(ctx, entryID, a)
+	if trusted {
+		for i := range rs {
+			rs[i].Contact = ""
+		}
+	}
+	return rs, err
 }
 
 // Screenshot returns one attached picture. The read is audited.
 func (s *Service) Screenshot(ctx context.Context, p auth.Principal, id string) (Screenshot, error) {
-	if _, err := reviewer(p, auth.PermPortalReview); err != nil {
+	if _, _, err := s.mayReview(ctx, p); err != nil {
 		return Screenshot{}, err
 	}
 	return s.d.Store.Screenshot(ctx, id, audit.New(p, "portal.screenshot_read", "portal_screenshot", id, ""))

@@ -98,6 +98,9 @@ type Deps struct {
 	// BulletinImages keeps the bulletins' pictures (bulletin_image.go);
 	// without it a bulletin with a new picture answers KindUnavailable.
 	BulletinImages BulletinBlobs
+	// Reviewers keeps the trusted alliance reviewers (reviewers.go);
+	// without it only PermPortalReview works the queue.
+	Reviewers ReviewerStore
 }
 
 // Service is the public portal: reports, look-ups, review and appeals.

@@ -14,9 +14,10 @@ import (
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/notify"
 	"github.com/khien-cert/khien/internal/page"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
-const actionCols = `i.id, i.org_id, o.name, i.system_id, s.name, i.advisory_id, a.title, a.title_vi, i.items, i.severity,
+const actionCols = `i.id, i.org_id, o.name, i.system_id, s.name, i.advisory_id, a.title, a.title_vi, a.tlp, i.items, i.severity,
 	i.security_level, a.known_exploited, i.due_at, i.state, i.justification, i.note, i.attachment, i.reviewer, i.review_note,
 	i.escalation_level, i.escalated_at, i.exception_until, i.closed_at, i.created_at, i.updated_at`
 
@@ -31,14 +32,15 @@ var actionSort = map[string]sortCol{
 
 func scanAction(row scanner) (advisory.ActionItem, error) {
 	var it advisory.ActionItem
-	var items string
+	var items, level string
 	var esc, exc, closed sql.NullTime
 	err := row.Scan(&it.ID, &it.OrgID, &it.OrgName, &it.SystemID, &it.SystemName, &it.AdvisoryID, &it.AdvisoryTitle, &it.AdvisoryTitleVI,
-		&items, &it.Severity, &it.SecurityLevel, &it.KnownExploited, &it.DueAt, &it.State, &it.Justification, &it.Note, &it.Attachment,
+		&level, &items, &it.Severity, &it.SecurityLevel, &it.KnownExploited, &it.DueAt, &it.State, &it.Justification, &it.Note, &it.Attachment,
 		&it.Reviewer, &it.ReviewNote, &it.EscalationLevel, &esc, &exc, &closed, &it.CreatedAt, &it.UpdatedAt)
 	if err != nil {
 		return it, err
 	}
+	it.AdvisoryTLP, _ = tlp.Parse(level) // unknown: zero, which no notice puts a title under
 	_ = json.Unmarshal([]byte(items), &it.Items)
 	if it.Items == nil {
 		it.Items = []string{}

@@ -17,50 +17,75 @@ import (
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/tlp"
 )
 
-// AllianceMembers lists the alliance-member organisations in s with their
-// responder counts and active mobilisations, by name.
-func (db *DB) AllianceMembers(ctx context.Context, s auth.Scope) (ms []alliance.Member, err error) {
+// keyed is a row with the sort key its page cursor is made of.
+type keyed[T any] struct {
+	v   T
+	key string
+}
+
+// finishKeyed is finishPage over keyed rows, returning the rows alone.
+func finishKeyed[T any](rows []keyed[T], limit int, idOf func(T) string) page.Result[T] {
+	res := finishPage(rows, limit, func(r keyed[T]) (string, string) { return r.key, idOf(r.v) })
+	out := page.Result[T]{Items: make([]T, len(res.Items)), Next: res.Next}
+	for i, r := range res.Items {
+		out.Items[i] = r.v
+	}
+	return out
+}
+
+var allianceMemberSort = map[string]sortCol{"name": {"o.name_fold", colText}}
+
+// AllianceMembers lists a page of the alliance-member organisations in s
+// with their responder counts and active mobilisations, by name; pr is
+// normalised against alliance.MemberSorts.
+func (db *DB) AllianceMembers(ctx context.Context, s auth.Scope, pr page.Request) (res page.Result[alliance.Member], err error) {
 	defer errs.Wrap(&err, "store.AllianceMembers")
 	var a args
+	where := `o.kind = ` + a.add(string(org.KindAllianceMember)) + ` AND ` + a.scope("o.id", s)
+	cond, order, err := a.keyset(allianceMemberSort, "o.id", pr)
+	if err != nil {
+		return res, err
+	}
 	q := `SELECT o.id, o.slug, o.name, o.province,
 		(SELECT COUNT(*) FROM responder_profiles p WHERE p.org_id = o.id),
-		(SELECT COUNT(*) FROM mobilisation_asks m WHERE m.org_id = o.id AND m.state = ` + a.add(alliance.AskAccepted) + `)
-		FROM organisations o WHERE o.kind = ` + a.add(string(org.KindAllianceMember)) + ` AND ` + a.scope("o.id", s) +
-		` ORDER BY o.name_fold, o.id`
-	ms, err = queryAll(ctx, db.r, q, a, func(r scanner) (alliance.Member, error) {
-		var m alliance.Member
-		return m, r.Scan(&m.OrgID, &m.Slug, &m.Name, &m.Province, &m.Responders, &m.Active)
+		(SELECT COUNT(*) FROM mobilisation_asks m WHERE m.org_id = o.id AND m.state = ` + a.add(alliance.AskAccepted) + `), o.name_fold
+		FROM organisations o WHERE ` + where + ` AND ` + cond + order + ` LIMIT ` + a.add(pr.Limit+1)
+	rows, err := queryAll(ctx, db.r, q, a, func(r scanner) (keyed[alliance.Member], error) {
+		var m keyed[alliance.Member]
+		return m, r.Scan(&m.v.OrgID, &m.v.Slug, &m.v.Name, &m.v.Province, &m.v.Responders, &m.v.Active, &m.key)
 	})
-	if ms == nil {
-		ms = []alliance.Member{}
+	if err != nil {
+		return res, err
 	}
-	return ms, err
+	return finishKeyed(rows, pr.Limit, func(m alliance.Member) string { return m.OrgID }), nil
 }
 
 const profileCols = `p.user_id, p.org_id, o.name, u.name, u.email, p.clearance, p.languages, p.province, p.capacity,
 	p.phone, p.active, p.created_at, p.updated_at,
 	(SELECT COUNT(*) FROM mobilisation_asks m WHERE m.user_id = p.user_id AND m.state = 'accepted'),
 	(SELECT COALESCE(SUM(r.score), 0) FROM mobilisation_ratings r WHERE r.user_id = p.user_id),
-	(SELECT COUNT(*) FROM mobilisation_ratings r WHERE r.user_id = p.user_id)`
+	(SELECT COUNT(*) FROM mobilisation_ratings r WHERE r.user_id = p.user_id), u.name_fold`
 
 const profileFrom = ` FROM responder_profiles p JOIN users u ON u.id = p.user_id JOIN organisations o ON o.id = p.org_id`
 
-func scanProfile(r scanner) (alliance.Profile, error) {
-	var p alliance.Profile
+func scanProfile(r scanner) (keyed[alliance.Profile], error) {
+	var k keyed[alliance.Profile]
+	p := &k.v
 	var clearance, langs string
 	var sum int
 	err := r.Scan(&p.UserID, &p.OrgID, &p.OrgName, &p.Name, &p.Email, &clearance, &langs, &p.Province, &p.Capacity,
-		&p.Phone, &p.Active, &p.CreatedAt, &p.UpdatedAt, &p.Load, &sum, &p.Ratings)
+		&p.Phone, &p.Active, &p.CreatedAt, &p.UpdatedAt, &p.Load, &sum, &p.Ratings, &k.key)
 	p.Clearance, _ = tlp.Parse(clearance)
 	p.Languages = splitList(langs)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	if p.Ratings > 0 {
 		p.Rating = float64(sum) / float64(p.Ratings)
 	}
-	return p, err
+	return k, err
 }
 
 func splitList(s string) []string {
@@ -70,14 +95,16 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// ResponderProfiles lists the profiles of responders whose member company is
-// in s, by name.
-func (db *DB) ResponderProfiles(ctx context.Context, s auth.Scope, f alliance.Filter) (ps []alliance.Profile, err error) {
+var responderSort = map[string]sortCol{"name": {"u.name_fold", colText}}
+
+// ResponderProfiles lists a page of the responders' profiles in s matching
+// f, by name; pr is normalised against alliance.ResponderSorts.
+func (db *DB) ResponderProfiles(ctx context.Context, s auth.Scope, f alliance.Filter, pr page.Request) (res page.Result[alliance.Profile], err error) {
 	defer errs.Wrap(&err, "store.ResponderProfiles")
-	return listProfiles(ctx, db.r, s, f, "")
+	return listProfiles(ctx, db.r, s, f, "", pr)
 }
 
-func listProfiles(ctx context.Context, q rowQueryer, s auth.Scope, f alliance.Filter, userID string) ([]alliance.Profile, error) {
+func listProfiles(ctx context.Context, q rowQueryer, s auth.Scope, f alliance.Filter, userID string, pr page.Request) (res page.Result[alliance.Profile], err error) {
 	var a args
 	where := []string{a.scope("p.org_id", s), "NOT u.disabled"}
 	if userID != "" {
@@ -95,12 +122,18 @@ func listProfiles(ctx context.Context, q rowQueryer, s auth.Scope, f alliance.Fi
 	if f.Active {
 		where = append(where, "p.active")
 	}
-	ps, err := queryAll(ctx, q, `SELECT `+profileCols+profileFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY u.name_fold, u.email, p.user_id`, a, scanProfile)
+	cond, order, err := a.keyset(responderSort, "p.user_id", pr)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	return fillProfiles(ctx, q, ps)
+	rows, err := queryAll(ctx, q, `SELECT `+profileCols+profileFrom+` WHERE `+strings.Join(where, " AND ")+` AND `+cond+order+
+		` LIMIT `+a.add(pr.Limit+1), a, scanProfile)
+	if err != nil {
+		return res, err
+	}
+	res = finishKeyed(rows, pr.Limit, func(p alliance.Profile) string { return p.UserID })
+	res.Items, err = fillProfiles(ctx, q, res.Items)
+	return res, err
 }
 
 // fillProfiles loads skills, certifications, schedules and conflicts of ps,
@@ -200,14 +233,14 @@ func getProfile(ctx context.Context, q rowQueryer, s auth.Scope, userID string) 
 	if userID == "" {
 		return alliance.Profile{}, errs.NotFound("alliance.responder_not_found")
 	}
-	ps, err := listProfiles(ctx, q, s, alliance.Filter{}, userID)
+	res, err := listProfiles(ctx, q, s, alliance.Filter{}, userID, page.Request{Limit: 1, Sort: "name"})
 	if err != nil {
 		return alliance.Profile{}, err
 	}
-	if len(ps) == 0 {
+	if len(res.Items) == 0 {
 		return alliance.Profile{}, errs.NotFound("alliance.responder_not_found")
 	}
-	return ps[0], nil
+	return res.Items[0], nil
 }
 
 // SaveResponderProfile creates or replaces pr (already normalised). The user

@@ -9,6 +9,7 @@ import (
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/store/storetest"
 	"github.com/khien-cert/khien/internal/tlp"
 )
@@ -132,9 +133,9 @@ func TestAllianceProfiles(t *testing.T) {
 			{"province", all, alliance.Filter{Province: "Hà Nội"}, []string{r1.ID}},
 			{"member", all, alliance.Filter{OrgID: memB.ID}, []string{r2.ID}},
 		} {
-			ps, err := db.ResponderProfiles(ctx, tc.s, tc.f)
+			ps, err := db.ResponderProfiles(ctx, tc.s, tc.f, page.Request{Limit: 50, Sort: "name"})
 			var ids []string
-			for _, p := range ps {
+			for _, p := range ps.Items {
 				ids = append(ids, p.UserID)
 			}
 			if err != nil || !slices.Equal(ids, tc.want) {
@@ -151,9 +152,19 @@ func TestAllianceProfiles(t *testing.T) {
 		if un, _ := db.UnregisteredResponders(ctx, all); len(un) != 0 {
 			t.Errorf("still unregistered: %+v", un)
 		}
-		ms, err := db.AllianceMembers(ctx, all)
-		if err != nil || len(ms) != 2 || ms[0].Slug != "member-a" || ms[0].Responders != 1 {
-			t.Fatalf("members = %+v, %v", ms, err)
+		mp, err := db.AllianceMembers(ctx, all, page.Request{Limit: 50, Sort: "name"})
+		ms := mp.Items
+		if err != nil || len(ms) != 2 || ms[0].Slug != "member-a" || ms[0].Responders != 1 || mp.Next != "" {
+			t.Fatalf("members = %+v, %v", mp, err)
+		}
+		// One a page: both, in order, then no further page.
+		pg1, err := db.AllianceMembers(ctx, all, page.Request{Limit: 1, Sort: "name"})
+		if err != nil || len(pg1.Items) != 1 || pg1.Next == "" {
+			t.Fatalf("first page = %+v, %v", pg1, err)
+		}
+		pg2, err := db.AllianceMembers(ctx, all, page.Request{Limit: 1, Sort: "name", Cursor: pg1.Next})
+		if err != nil || len(pg2.Items) != 1 || pg2.Next != "" || pg2.Items[0].OrgID != ms[1].OrgID {
+			t.Fatalf("second page = %+v, %v", pg2, err)
 		}
 
 		av := alliance.Availability{Weekly: []alliance.Slot{{Day: time.Sunday, Start: 0, End: 1440}},

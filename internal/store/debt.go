@@ -8,6 +8,7 @@ import (
 	"github.com/khien-cert/khien/internal/advisory"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/tlp"
 )
 
 // DebtItems returns the active action items within scope with their
@@ -19,12 +20,13 @@ func (db *DB) DebtItems(ctx context.Context, scope auth.Scope) (out []advisory.D
 	return queryAll(ctx, db.r, `SELECT `+actionCols+`, o.sector, o.province`+actionFrom+` WHERE `+where+` ORDER BY i.due_at, i.id`, a,
 		func(s scanner) (advisory.DebtItem, error) {
 			var d advisory.DebtItem
-			var items string
+			var items, level string
 			var esc, exc, closed sql.NullTime
 			it := &d.ActionItem
 			err := s.Scan(&it.ID, &it.OrgID, &it.OrgName, &it.SystemID, &it.SystemName, &it.AdvisoryID, &it.AdvisoryTitle, &it.AdvisoryTitleVI,
-				&items, &it.Severity, &it.SecurityLevel, &it.KnownExploited, &it.DueAt, &it.State, &it.Justification, &it.Note, &it.Attachment,
+				&level, &items, &it.Severity, &it.SecurityLevel, &it.KnownExploited, &it.DueAt, &it.State, &it.Justification, &it.Note, &it.Attachment,
 				&it.Reviewer, &it.ReviewNote, &it.EscalationLevel, &esc, &exc, &closed, &it.CreatedAt, &it.UpdatedAt, &d.Sector, &d.Province)
+			it.AdvisoryTLP, _ = tlp.Parse(level)
 			it.EscalatedAt, it.ExceptionUntil, it.ClosedAt = timeOf(esc), timeOf(exc), timeOf(closed)
 			it.DueAt, it.CreatedAt, it.UpdatedAt = it.DueAt.UTC(), it.CreatedAt.UTC(), it.UpdatedAt.UTC()
 			return d, err

@@ -21,6 +21,13 @@ const maxEvidenceList = 5000
 // evidenceScope is the SQL condition under which viewer v sees the item row
 // of table alias t: the organisation scope, the item's TLP within v's
 // clearance, and an assignment of v to the item's case in a viewing role.
+//
+// For a Responder viewer the assignment is replaced by the one condition of
+// responders' access: the item is live and shared with the responders, and
+// v holds an un-revoked incident_members row of the incident whose ID is the
+// item's case (evidence cases of incidents are opened with the incident's
+// ID). Releasing the responder (revoked_at set) or unsharing the item ends
+// it at once.
 func evidenceScope(a *args, v evidence.Viewer, t string) string {
 	if v.System {
 		return "1=1"
@@ -28,6 +35,12 @@ func evidenceScope(a *args, v evidence.Viewer, t string) string {
 	levels := tlpAtMost(v.Clearance)
 	if len(levels) == 0 || v.UserID == "" {
 		return "1=0"
+	}
+	if v.Responder {
+		return a.scope(t+".org_id", v.Orgs) + " AND " + t + ".tlp IN " + a.in(levels) + " AND " + t + ".shared = " +
+			a.add(true) + " AND " + t + ".state = " + a.add(string(evidence.StateHeld)) +
+			" AND EXISTS (SELECT 1 FROM incident_members im WHERE im.incident_id = " + t + ".case_id AND im.user_id = " +
+			a.add(v.UserID) + " AND im.revoked_at IS NULL)"
 	}
 	roles := make([]string, len(evidence.CaseRoles))
 	for i, r := range evidence.CaseRoles {
@@ -186,6 +199,16 @@ func (db *DB) CountHeld(ctx context.Context, caseID, userID string) (n int, err 
 	return n, err
 }
 
+// CountEvidence counts the live items of a case v may see.
+func (db *DB) CountEvidence(ctx context.Context, v evidence.Viewer, caseID string) (n int, err error) {
+	defer errs.Wrap(&err, "store.CountEvidence(%q)", caseID)
+	var a args
+	q := `SELECT COUNT(*) FROM evidence_items i WHERE i.case_id = ` + a.add(caseID) + ` AND i.state = ` +
+		a.add(string(evidence.StateHeld)) + ` AND ` + evidenceScope(&a, v, "i")
+	err = db.r.QueryRowContext(ctx, q, a...).Scan(&n)
+	return n, err
+}
+
 // EvidencePerson returns what the vault needs to know of a user.
 func (db *DB) EvidencePerson(ctx context.Context, userID string) (p evidence.Person, err error) {
 	defer errs.Wrap(&err, "store.EvidencePerson(%q)", userID)
@@ -200,7 +223,7 @@ func (db *DB) EvidencePerson(ctx context.Context, userID string) (p evidence.Per
 const itemCols = `i.id, i.case_id, i.org_id, i.upload_id, i.name, i.size, i.sha256, i.sha512, i.tlp, i.description,
 	i.source_device, i.source_system, i.source_location, i.collected_by, i.collected_at, i.method, i.tool,
 	i.tool_version, i.legal_basis, i.seal_number, i.supplied_hash, i.legal_hold, i.retain_until, i.sealed, i.seal,
-	i.holder_id, i.holder, i.state, i.last_seq, i.last_hash, i.created_by, i.created_at, i.updated_at`
+	i.holder_id, i.holder, i.state, i.last_seq, i.last_hash, i.created_by, i.created_at, i.updated_at, i.shared`
 
 func scanItem(row scanner) (evidence.Item, error) {
 	var it evidence.Item
@@ -211,7 +234,7 @@ func scanItem(row scanner) (evidence.Item, error) {
 		&it.Description, &it.SourceDevice, &it.SourceSystem, &it.SourceLocation, &it.CollectedBy, &it.CollectedAt,
 		&it.Method, &it.Tool, &it.ToolVersion, &it.LegalBasis, &it.SealNumber, &it.SuppliedHash, &it.LegalHold, &retain,
 		&it.Sealed, &it.Seal, &it.HolderID, &it.Holder, &it.State, &it.LastSeq, &it.LastHash, &it.CreatedBy,
-		&it.CreatedAt, &it.UpdatedAt)
+		&it.CreatedAt, &it.UpdatedAt, &it.Shared)
 	it.UploadID, it.RetainUntil = upload.String, timeOf(retain)
 	it.TLP, _ = tlp.Parse(level)
 	it.CollectedAt, it.CreatedAt, it.UpdatedAt = it.CollectedAt.UTC(), it.CreatedAt.UTC(), it.UpdatedAt.UTC()

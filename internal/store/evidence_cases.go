@@ -47,14 +47,28 @@ func (db *DB) ListMyCases(ctx context.Context, v evidence.Viewer, pr page.Reques
 		return `FROM evidence_items i WHERE i.case_id = c.id AND i.state = ` + a.add(live) + ` AND i.tlp IN ` + a.in(levels) +
 			` AND ` + withinCeiling(&a, "ca.clearance", "i.tlp")
 	}
+	// A responder's "assignments" are its active incident memberships, and
+	// a case is listed only when it shows the responder an item.
+	from := `case_assignments`
+	if v.Responder {
+		from = `(SELECT incident_id AS case_id, user_id, '` + string(evidence.CaseResponder) +
+			`' AS role, granted_at AS assigned_at FROM incident_members WHERE revoked_at IS NULL)`
+		roles = []string{string(evidence.CaseResponder)}
+		seen = func() string {
+			return `FROM evidence_items i WHERE i.case_id = c.id AND ` + evidenceScope(&a, v, "i")
+		}
+	}
 	counts := `(SELECT COUNT(*) ` + seen() + `), (SELECT COUNT(*) ` + seen() + ` AND i.holder_id = ` + a.add(v.UserID) + `)`
 	where := `ca.user_id = ` + a.add(v.UserID) + ` AND ca.role IN ` + a.in(roles) + ` AND ` + a.scope("c.org_id", v.Orgs)
+	if v.Responder {
+		where += ` AND EXISTS (SELECT 1 ` + seen() + `)`
+	}
 	cond, order, err := a.keyset(myCaseSort, "c.id", pr)
 	if err != nil {
 		return res, err
 	}
 	items, err := queryAll(ctx, db.r, `SELECT `+caseCols+`, ca.role, ca.assigned_at, `+counts+
-		` FROM evidence_cases c JOIN case_assignments ca ON ca.case_id = c.id WHERE `+where+` AND `+cond+order+
+		` FROM evidence_cases c JOIN `+from+` ca ON ca.case_id = c.id WHERE `+where+` AND `+cond+order+
 		` LIMIT `+a.add(pr.Limit+1), a, scanMyCase)
 	if err != nil {
 		return res, err

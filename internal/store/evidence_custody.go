@@ -66,7 +66,7 @@ func (db *DB) ApplyCustody(ctx context.Context, v evidence.Viewer, c evidence.Ch
 		}
 		var a args
 		set := `legal_hold = ` + a.add(it.LegalHold) + `, retain_until = ` + a.add(nullTime(it.RetainUntil)) +
-			`, sealed = ` + a.add(it.Sealed) + `, seal = ` + a.add(it.Seal) + `, holder_id = ` + a.add(it.HolderID) +
+			`, sealed = ` + a.add(it.Sealed) + `, shared = ` + a.add(it.Shared) + `, seal = ` + a.add(it.Seal) + `, holder_id = ` + a.add(it.HolderID) +
 			`, holder = ` + a.add(it.Holder) + `, state = ` + a.add(string(it.State)) + `, last_seq = ` + a.add(it.LastSeq) +
 			`, last_hash = ` + a.add(it.LastHash) + `, updated_at = ` + a.add(it.UpdatedAt.UTC())
 		where := `id = ` + a.add(it.ID) + ` AND last_seq = ` + a.add(c.PrevSeq) + ` AND ` + evidenceScope(&a, v, "evidence_items")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/org"
+	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/tlp"
 )
 
@@ -59,7 +61,9 @@ func provinceOptions() []Option {
 type allianceView struct {
 	Base
 	Members      []alliance.Member
+	MembersPager Pager // members' pages: the query parameter members_cursor
 	Responders   []alliance.Profile
+	Pager        Pager // responders' pages: the query parameter cursor
 	Unregistered []alliance.Profile
 	Filter       *Form
 	Skills       []Option
@@ -75,17 +79,18 @@ func (w *Web) allianceHome(rw http.ResponseWriter, r *http.Request, s *session) 
 	f.Set("province", q.Get("province"))
 	v := allianceView{Base: w.newBase(rw, r, s, "alliance", "alliance.title"), Filter: f, Skills: skillOptions(),
 		Provinces: provinceOptions(), Now: w.now()}
-	var err error
-	if v.Members, err = w.alliance.Members(ctx, p); err != nil {
+	ms, err := w.alliance.Members(ctx, p, page.Request{Cursor: q.Get("members_cursor")})
+	if err != nil {
 		return err
 	}
-	v.Responders, err = w.alliance.Responders(ctx, p, alliance.Filter{Skill: f.Get("skill"), Province: f.Get("province")})
+	v.Members, v.MembersPager = ms.Items, cursorPager("/alliance", q, "members_cursor", ms.Next)
+	rs, err := w.alliance.Responders(ctx, p, alliance.Filter{Skill: f.Get("skill"), Province: f.Get("province")}, page.Request{Cursor: q.Get("cursor")})
 	if err != nil {
 		if !f.Take(err) {
 			return err
 		}
-		v.Responders = nil
 	}
+	v.Responders, v.Pager = rs.Items, cursorPager("/alliance", q, "cursor", rs.Next)
 	if p.Can(auth.PermAllianceManage) {
 		if v.Unregistered, err = w.alliance.Unregistered(ctx, p); err != nil {
 			return err
@@ -129,15 +134,39 @@ func languageOptions() []Option {
 	return out
 }
 
-// memberOptions are the member companies p may register responders in.
+// cursorPager is pager for a list paged by the query parameter param (the
+// alliance page holds two lists).
+func cursorPager(path string, q url.Values, param, next string) Pager {
+	var p Pager
+	if q.Get(param) != "" {
+		first := cloneValues(q)
+		first.Del(param)
+		p.First = path + "?" + first.Encode()
+	}
+	if next != "" {
+		n := cloneValues(q)
+		n.Set(param, next)
+		p.Next = path + "?" + n.Encode()
+	}
+	return p
+}
+
+// memberOptions are the member companies p may register responders in,
+// read page by page (a select offers them all).
 func (w *Web) memberOptions(ctx context.Context, p auth.Principal) ([]Option, error) {
-	ms, err := w.alliance.Members(ctx, p)
-	if err != nil {
-		return nil, err
-	}
 	var out []Option
-	for _, m := range ms {
-		out = append(out, Option{Value: m.OrgID, Label: m.Name})
+	pr := page.Request{Limit: page.MaxLimit}
+	for {
+		ms, err := w.alliance.Members(ctx, p, pr)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms.Items {
+			out = append(out, Option{Value: m.OrgID, Label: m.Name})
+		}
+		if ms.Next == "" {
+			return out, nil
+		}
+		pr.Cursor = ms.Next
 	}
-	return out, nil
 }

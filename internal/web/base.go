@@ -16,7 +16,7 @@ func (w *Web) newBase(rw http.ResponseWriter, r *http.Request, s *session, secti
 	p := s.P
 	return Base{
 		Lang: s.Lang(), TitleKey: titleKey, Section: section, User: &p,
-		Nav: navFor(p), Flash: w.takeFlash(rw, r), RequestID: httpx.RequestID(r.Context()),
+		Nav: w.withTrustedReviewerNav(r.Context(), p, navFor(p)), Flash: w.takeFlash(rw, r), RequestID: httpx.RequestID(r.Context()),
 	}
 }
 

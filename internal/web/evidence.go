@@ -21,7 +21,7 @@ import (
 
 // evidenceNav is the vault's navigation entry for those who work with it.
 func evidenceNav(p auth.Principal) []NavItem {
-	if p.Can(auth.PermEvidenceRead) || p.Can(auth.PermEvidenceAssign) {
+	if p.Can(auth.PermEvidenceRead) || p.Can(auth.PermEvidenceAssign) || p.Can(auth.PermEvidenceShared) {
 		return []NavItem{{ID: "evidence", Key: "nav.evidence", Href: "/evidence"}}
 	}
 	return nil
@@ -34,9 +34,12 @@ type evidenceHomeView struct {
 	Open    *Form
 	Orgs    []Option
 	CanOpen bool
-	CanRead bool              // the viewer works with evidence: "my cases" is shown
-	Cases   []evidence.MyCase // the cases the viewer is assigned to, one page
-	Pager   Pager
+	CanRead bool // the viewer works with evidence: "my cases" is shown
+	// Responder: the viewer is a responder, whose cases are those of the
+	// incidents it is mobilised to with items shared with it.
+	Responder bool
+	Cases     []evidence.MyCase // the cases the viewer is assigned to, one page
+	Pager     Pager
 }
 
 var caseFields = []string{"id", "org_id", "reference", "title"}
@@ -51,7 +54,9 @@ func (w *Web) evidenceHome(rw http.ResponseWriter, r *http.Request, s *session) 
 
 func (w *Web) renderEvidenceHome(rw http.ResponseWriter, r *http.Request, s *session, f *Form) error {
 	v := evidenceHomeView{Base: w.newBase(rw, r, s, "evidence", "evidence.title"), Open: f,
-		CanOpen: s.P.Can(auth.PermEvidenceAssign), CanRead: s.P.Can(auth.PermEvidenceRead) && s.P.UserID != ""}
+		CanOpen: s.P.Can(auth.PermEvidenceAssign), CanRead: s.P.Can(auth.PermEvidenceRead) && s.P.UserID != "",
+		Responder: !s.P.Can(auth.PermEvidenceRead) && s.P.Can(auth.PermEvidenceShared) && s.P.UserID != ""}
+	v.CanRead = v.CanRead || v.Responder
 	if v.CanRead {
 		q := r.URL.Query()
 		res, err := w.evidence.MyCases(r.Context(), s.P, page.Request{Cursor: q.Get("cursor"), Limit: 25})
@@ -111,6 +116,7 @@ type caseView struct {
 	Assignments []evidence.Assignment
 	Seen        bool // the viewer sees the case's evidence (assigned)
 	CanAssign   bool
+	CanWrite    bool     // adds items and exports (not a responder, who only reads shared items)
 	People      []Option // users who can be assigned
 	Roles       []Option // case roles
 	Ceilings    []Option // TLP ceilings an assignment may carry
@@ -135,12 +141,13 @@ func (w *Web) renderCase(rw http.ResponseWriter, r *http.Request, s *session, as
 	}
 	v := caseView{Base: w.newBase(rw, r, s, "evidence", "evidence.case_title"), Case: c,
 		CanAssign: p.CanOn(auth.PermEvidenceAssign, c.OrgID), Assign: assign, Export: export,
-		Roles: enumOptions("case_role.", evidence.CaseRoles)}
+		CanWrite: p.CanOn(auth.PermEvidenceWrite, c.OrgID),
+		Roles:    enumOptions("case_role.", evidence.CaseRoles)}
 	for _, l := range []tlp.Level{tlp.Clear, tlp.Green, tlp.Amber, tlp.AmberStrict} {
 		v.Ceilings = append(v.Ceilings, Option{Value: l.String(), Label: "TLP:" + l.String()})
 	}
 	v.Title = cmpOr(c.Reference, c.ID)
-	if p.Can(auth.PermEvidenceRead) {
+	if p.Can(auth.PermEvidenceRead) || p.Can(auth.PermEvidenceShared) {
 		v.Items, err = w.evidence.List(ctx, p, c.ID)
 		v.Seen = err == nil
 		if err != nil && !errs.Is(err, errs.KindNotFound) {

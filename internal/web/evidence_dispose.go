@@ -21,6 +21,7 @@ var (
 	holdFields      = []string{"hold", "reason", "location"}
 	retentionFields = []string{"retain_until", "reason"}
 	destroyFields   = []string{"confirm", "reason", "location"}
+	shareFields     = []string{"shared", "reason"}
 )
 
 // confirmCode is what a person types to confirm an item's destruction.
@@ -91,4 +92,31 @@ func (w *Web) itemDestroy(rw http.ResponseWriter, r *http.Request, s *session) e
 		return w.renderItem(rw, r, s, itemForms{destroy: f})
 	}
 	return w.itemBack(rw, r, "flash.item_destroyed")
+}
+
+// itemShare shares the item with the responders mobilised to its case's
+// incident, or withdraws it (a custody event either way).
+func (w *Web) itemShare(rw http.ResponseWriter, r *http.Request, s *session) error {
+	f, err := readForm(rw, r, shareFields...)
+	if err != nil {
+		return err
+	}
+	var on bool
+	switch f.Get("shared") {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return errs.New(errs.KindBadRequest, "request.bad_form", "the form could not be read")
+	}
+	if _, err = w.evidence.Share(r.Context(), s.P, r.PathValue("id"), on, evidence.Note{Reason: f.Get("reason")}); err != nil {
+		if !f.Take(err) {
+			return err
+		}
+		return w.renderItem(rw, r, s, itemForms{share: f})
+	}
+	if on {
+		return w.itemBack(rw, r, "flash.item_shared")
+	}
+	return w.itemBack(rw, r, "flash.item_unshared")
 }

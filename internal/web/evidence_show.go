@@ -28,6 +28,11 @@ type itemView struct {
 	Hold      *Form
 	Retention *Form
 	Destroy   *Form
+	Share     *Form
+	// CanShare: the viewer may share the item with the incident's
+	// responders or withdraw it (its custodian, or a coordinator);
+	// ReadOnly: the viewer is a responder reading a shared item.
+	CanShare, ReadOnly bool
 	// What the viewer may do at the end of the item's life: place a hold
 	// (evidence:write), release it, set retention and destroy
 	// (evidence:dispose); Live is false once the item is destroyed.
@@ -45,7 +50,7 @@ var (
 )
 
 // itemForms are the item page's forms, fresh unless one is being corrected.
-type itemForms struct{ transfer, record, download, hold, retention, destroy *Form }
+type itemForms struct{ transfer, record, download, hold, retention, destroy, share *Form }
 
 func (fs *itemForms) fill() {
 	if fs.transfer == nil {
@@ -66,6 +71,9 @@ func (fs *itemForms) fill() {
 	if fs.destroy == nil {
 		fs.destroy = newForm(destroyFields...)
 	}
+	if fs.share == nil {
+		fs.share = newForm(shareFields...)
+	}
 }
 
 // loadItem opens the item (an "accessed" custody event) for a page.
@@ -75,16 +83,20 @@ func (w *Web) loadItem(rw http.ResponseWriter, r *http.Request, s *session, titl
 	if err != nil {
 		return itemView{}, err
 	}
-	pending, err := w.evidence.PendingTransfers(ctx, p, it.ID)
-	if err != nil {
-		return itemView{}, err
+	readOnly := !p.Can(auth.PermEvidenceRead) // a responder reading a shared item
+	var pending []evidence.Transfer
+	if !readOnly {
+		if pending, err = w.evidence.PendingTransfers(ctx, p, it.ID); err != nil {
+			return itemView{}, err
+		}
 	}
 	fs.fill()
 	v := itemView{Base: w.newBase(rw, r, s, "evidence", titleKey), Item: it, Events: evs, Pending: pending,
 		IsHolder: it.HolderID == p.UserID, Kinds: enumOptions("custody_kind.", recordKinds),
 		Transfer: fs.transfer, Record: fs.record, Download: fs.download, Hold: fs.hold, Retention: fs.retention,
-		Destroy: fs.destroy, PrintedAt: w.now(), Live: it.State != evidence.StateDestroyed, Confirm: confirmCode(it),
+		Destroy: fs.destroy, Share: fs.share, ReadOnly: readOnly, PrintedAt: w.now(), Live: it.State != evidence.StateDestroyed, Confirm: confirmCode(it),
 		CanHold: p.CanOn(auth.PermEvidenceWrite, it.OrgID), CanDispose: p.CanOn(auth.PermEvidenceDispose, it.OrgID)}
+	v.CanShare = v.Live && v.CanHold && (v.IsHolder || p.Role == auth.RoleCoordinator)
 	v.Destroyable = !it.LegalHold && !it.RetainUntil.IsZero() && !w.now().Before(it.RetainUntil)
 	if v.Retention.Get("retain_until") == "" && !it.RetainUntil.IsZero() {
 		v.Retention.Set("retain_until", it.RetainUntil.In(w.zone()).Format(time.DateOnly))
@@ -102,7 +114,7 @@ func (w *Web) renderItem(rw http.ResponseWriter, r *http.Request, s *session, fs
 		return err
 	}
 	status := max(v.Transfer.Status(), v.Record.Status(), v.Download.Status(), v.Hold.Status(), v.Retention.Status(),
-		v.Destroy.Status())
+		v.Destroy.Status(), v.Share.Status())
 	return w.views.render(rw, r, status, "evidence_item", &v)
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/incident"
 	"github.com/khien-cert/khien/internal/org"
 )
 
@@ -175,9 +176,123 @@ func builtKeys() []string {
 	for _, n := range comingNav {
 		keys = append(keys, n.Key, n.Key+"_desc")
 	}
+	keys = append(keys, incidentBuiltKeys()...)
 	add("verify.problem_", audit.ProblemEntryHash, audit.ProblemMissingEntry, audit.ProblemIndexGap,
 		audit.ProblemInteriorHash, audit.ProblemCheckpointRoot, audit.ProblemCheckpointSig, audit.ProblemSizeMismatch)
 	return keys
+}
+
+// incidentBuiltKeys lists the keys the incident pages build from the
+// incident enumerations and the embedded data: every RSIT class and type,
+// states, severities, impacts, clocks and their profiles, task states and
+// task templates.
+func incidentBuiltKeys() []string {
+	var keys []string
+	add := func(prefix string, values ...string) {
+		for _, v := range values {
+			keys = append(keys, prefix+v)
+		}
+	}
+	for _, c := range incident.RSIT().Classes {
+		keys = append(keys, incidentRSITKey(c.Value, ""))
+		for _, ty := range c.Types {
+			keys = append(keys, incidentRSITKey(c.Value, ty.Value))
+		}
+	}
+	for _, st := range incident.States {
+		add("incident_state.", string(st))
+		add("incident_move.", string(st))
+	}
+	for _, sev := range incident.Severities {
+		add("incident_severity.", string(sev))
+	}
+	for _, i := range incident.Impacts {
+		add("incident_impact.", string(i))
+	}
+	for _, st := range incident.TaskStates {
+		add("incident_task_state.", string(st))
+	}
+	for _, tm := range incident.Templates("") {
+		add("incident_template.", tm.Key)
+		for _, tt := range tm.Tasks {
+			key, _, _ := incidentTemplateTask(tm.Key, tt.Title)
+			add(key, ".title", ".desc")
+		}
+	}
+	add("incident_clock_status.", incident.ClockRunning, incident.ClockPaused, incident.ClockMet, incident.ClockBreached)
+	clocks, err := incident.DefaultClocks()
+	if err != nil {
+		panic(err) // embedded data; TestIncidentBuiltKeys fails first
+	}
+	add("incident_profile.", clocks.BaseProfiles()...)
+	for _, p := range clocks.Profiles {
+		// Every clock an incident can run: each profile's own, those that
+		// apply by condition, and the service targets of every severity.
+		for _, sev := range incident.Severities {
+			for _, d := range clocks.Defs(incident.Incident{ClockProfile: p.Name, Severity: sev, PersonalData: true}) {
+				add("incident_clock.", d.Name)
+			}
+		}
+	}
+	add("incident.unit_", "day", "hour", "minute")
+	add("incident.", "actor_system") // passed to T in incident.go
+	return keys
+}
+
+// TestIncidentBuiltKeys: the incident enumerations are not empty (so the
+// check above can fail), and every RSIT class and type has a label of its
+// own in each language rather than the English name copied.
+func TestIncidentBuiltKeys(t *testing.T) {
+	if _, err := incident.DefaultClocks(); err != nil {
+		t.Fatal(err)
+	}
+	keys := incidentBuiltKeys()
+	rsit := 0
+	for _, k := range keys {
+		if strings.HasPrefix(k, "rsit.") {
+			rsit++
+		}
+	}
+	if want := len(incident.RSIT().Classes) + len(incident.RSIT().Categories()); rsit != want || rsit < 40 {
+		t.Fatalf("%d RSIT keys, want %d", rsit, want)
+	}
+	vi, en := catalogue(t, "vi"), catalogue(t, "en")
+	// The task templates store their Vietnamese texts; the vi catalogue,
+	// which shows them, must say the same.
+	for _, tm := range incident.Templates("") {
+		for _, tt := range tm.Tasks {
+			key, _, ok := incidentTemplateTask(tm.Key, tt.Title)
+			var title, desc string
+			_ = json.Unmarshal(vi[key+".title"], &title)
+			_ = json.Unmarshal(vi[key+".desc"], &desc)
+			if !ok || title != tt.Title || desc != tt.Description {
+				t.Errorf("template %s task %q: vi catalogue %q has %q / %q", tm.Key, tt.Title, key, title, desc)
+			}
+		}
+	}
+	for _, c := range incident.RSIT().Classes {
+		check := func(key, expanded string) {
+			var v, e string
+			_ = json.Unmarshal(vi[key], &v)
+			_ = json.Unmarshal(en[key], &e)
+			if v == "" || e == "" {
+				t.Errorf("%q lacks a label (vi %q, en %q)", key, v, e)
+				return
+			}
+			if e != expanded {
+				t.Errorf("en %q = %q, want the RSIT name %q", key, e, expanded)
+			}
+			// "Test" and the like are words of both languages; the rest must
+			// be Vietnamese.
+			if v == expanded {
+				t.Errorf("vi %q is the English name %q", key, v)
+			}
+		}
+		check(incidentRSITKey(c.Value, ""), c.Expanded)
+		for _, ty := range c.Types {
+			check(incidentRSITKey(c.Value, ty.Value), ty.Expanded)
+		}
+	}
 }
 
 func TestEveryUsedKeyExists(t *testing.T) {

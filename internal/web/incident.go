@@ -56,23 +56,24 @@ func incidentNav(p auth.Principal) []NavItem {
 type incidentClockRow struct {
 	incident.Clock
 	Status    string
-	Left      string // "3 h 20 min", "-1 d 2 h" when past
+	Left      string // "3 h 20 min", "−1 d 2 h" when past (in the page's language)
 	Breached  bool
 	Countdown bool // still running
 }
 
-func incidentClockRows(cs []incident.Clock, now time.Time) []incidentClockRow {
+func incidentClockRows(tr *translator, cs []incident.Clock, now time.Time) []incidentClockRow {
 	out := make([]incidentClockRow, 0, len(cs))
 	for _, c := range cs {
 		st := c.Status(now)
-		out = append(out, incidentClockRow{Clock: c, Status: st, Left: incidentDuration(c.Remaining(now)),
+		out = append(out, incidentClockRow{Clock: c, Status: st, Left: incidentDuration(tr, c.Remaining(now)),
 			Breached: st == incident.ClockBreached, Countdown: st == incident.ClockRunning || st == incident.ClockPaused})
 	}
 	return out
 }
 
-// incidentDuration writes d as days, hours and minutes.
-func incidentDuration(d time.Duration) string {
+// incidentDuration writes d as days, hours and minutes in the page's
+// language ("3 ngày 2 giờ", "3 d 2 h").
+func incidentDuration(tr *translator, d time.Duration) string {
 	sign := ""
 	if d < 0 {
 		sign, d = "−", -d
@@ -81,13 +82,13 @@ func incidentDuration(d time.Duration) string {
 	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
 	var parts []string
 	if days > 0 {
-		parts = append(parts, incidentItoa(days)+" d")
+		parts = append(parts, incidentItoa(days)+" "+tr.T("incident.unit_day"))
 	}
 	if hours > 0 || days > 0 {
-		parts = append(parts, incidentItoa(hours)+" h")
+		parts = append(parts, incidentItoa(hours)+" "+tr.T("incident.unit_hour"))
 	}
 	if days == 0 {
-		parts = append(parts, incidentItoa(mins)+" min")
+		parts = append(parts, incidentItoa(mins)+" "+tr.T("incident.unit_minute"))
 	}
 	return sign + strings.Join(parts, " ")
 }
@@ -102,6 +103,42 @@ func incidentItoa(n int) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+// incidentRSITKey is the catalogue key of an RSIT class ("rsit.fraud") or,
+// with typ, of one of its types ("rsit.fraud.phishing"). The stored values
+// stay the RSIT machine names; only the page shows the label.
+func incidentRSITKey(class, typ string) string {
+	if typ == "" {
+		return "rsit." + class
+	}
+	return "rsit." + class + "." + typ
+}
+
+// incidentCategoryLabel names a category ("class" or "class/type") in the
+// page's language: "Mã độc / Hệ thống bị nhiễm mã độc". A value outside the
+// taxonomy is shown as it is.
+func incidentCategoryLabel(tr *translator, tax *incident.Taxonomy, category string) string {
+	if category == "" || !tax.Valid(category) {
+		return category
+	}
+	class, typ, _ := strings.Cut(category, "/")
+	label := tr.T(incidentRSITKey(class, ""))
+	if typ != "" {
+		label += " / " + tr.T(incidentRSITKey(class, typ))
+	}
+	return label
+}
+
+// incidentCategoryOptions lists every "class/type" of the taxonomy, labelled
+// in the page's language.
+func incidentCategoryOptions(tr *translator, tax *incident.Taxonomy) []Option {
+	cats := tax.Categories()
+	out := make([]Option, 0, len(cats))
+	for _, c := range cats {
+		out = append(out, Option{Value: c, Label: incidentCategoryLabel(tr, tax, c)})
+	}
+	return out
 }
 
 // incidentRow is one line of the list.
@@ -156,10 +193,11 @@ func (w *Web) incidentList(rw http.ResponseWriter, r *http.Request, s *session) 
 		}
 	}
 	now := w.now()
+	tr := w.views.translator(s.Lang())
 	v := incidentsView{Base: w.newBase(rw, r, s, "incidents", "incident.list_title"), Filter: f, States: incidentStateOptions(),
 		Sevs: incidentSeverityOptions(), CanReport: s.P.Can(auth.PermIncidentReport), Pager: pager("/incidents", q, next)}
 	for _, c := range w.incidents.Taxonomy().Classes {
-		v.Classes = append(v.Classes, Option{Value: c.Value, Label: c.Expanded})
+		v.Classes = append(v.Classes, Option{Value: c.Value, Key: incidentRSITKey(c.Value, "")})
 	}
 	if incident.ViewerOf(s.P).Read.All {
 		all, err := w.orgs(r.Context(), s.P)
@@ -169,7 +207,7 @@ func (w *Web) incidentList(rw http.ResponseWriter, r *http.Request, s *session) 
 		v.Orgs = all.Options(nil)
 	}
 	for _, x := range list {
-		row := incidentRow{Listed: x, Clocks: incidentClockRows(x.Clocks, now)}
+		row := incidentRow{Listed: x, Clocks: incidentClockRows(tr, x.Clocks, now)}
 		for i := range row.Clocks {
 			c := &row.Clocks[i]
 			if c.Countdown && (row.Next == nil || c.DeadlineAt.Before(row.Next.DeadlineAt)) {
@@ -232,10 +270,7 @@ func (w *Web) renderIncidentForm(rw http.ResponseWriter, r *http.Request, s *ses
 			return err
 		}
 	}
-	tax := w.incidents.Taxonomy()
-	for _, c := range tax.Categories() {
-		v.Categories = append(v.Categories, Option{Value: c, Label: tax.Label(c)})
-	}
+	v.Categories = incidentCategoryOptions(w.views.translator(s.Lang()), w.incidents.Taxonomy())
 	for _, i := range incident.Impacts {
 		v.Impacts = append(v.Impacts, Option{Value: string(i), Key: "incident_impact." + string(i)})
 	}
@@ -387,6 +422,96 @@ type incidentEntry struct {
 	From, To incident.State
 }
 
+// incidentEntryShown puts the machine words the service writes into a
+// timeline entry (an RSIT label, a clock or task state name, a Go duration,
+// the "system" actor) into the page's language. Free text is left alone;
+// an entry that does not have the expected shape is shown as stored.
+func incidentEntryShown(tr *translator, tax *incident.Taxonomy, e incident.Entry) incident.Entry {
+	if e.ActorID == "" && e.Actor == "system" {
+		e.Actor = tr.T("incident.actor_system")
+	}
+	switch e.Kind {
+	case "triaged":
+		// "<RSIT label> · S2 · TLP:AMBER", the label in the taxonomy's English.
+		label, rest, ok := strings.Cut(e.Body, " · ")
+		if !ok {
+			break
+		}
+		for _, c := range tax.Categories() {
+			if tax.Label(c) == label {
+				e.Body = incidentCategoryLabel(tr, tax, c) + " · " + rest
+				break
+			}
+		}
+	case "clock.breached":
+		if e.Body != "" && tr.has("incident_clock."+e.Body) {
+			e.Body = tr.T("incident_clock." + e.Body)
+		}
+	case "task.added":
+		e.Body = incidentTaskTitle(tr, "", e.Body)
+	case "task.updated":
+		// "<title> (<task state>)"
+		if i := strings.LastIndex(e.Body, " ("); i >= 0 && strings.HasSuffix(e.Body, ")") {
+			if st := incident.TaskState(e.Body[i+2 : len(e.Body)-1]); st.Valid() {
+				e.Body = incidentTaskTitle(tr, "", e.Body[:i]) + " (" + tr.T("incident_task_state."+string(st)) + ")"
+			}
+		}
+	case "clocks.resumed":
+		// how long the clocks stood still, as time.Duration.String
+		if d, err := time.ParseDuration(e.Body); err == nil {
+			e.Body = incidentDuration(tr, d)
+		}
+	}
+	return e
+}
+
+// incidentTemplateTask finds the task of template tmpl (any template when
+// "") whose title is title: its catalogue key ("incident_template_task.
+// malware.2", with ".title" and ".desc") and its stored texts.
+func incidentTemplateTask(tmpl, title string) (string, incident.TaskTemplate, bool) {
+	for _, t := range incident.Templates("") {
+		if tmpl != "" && t.Key != tmpl {
+			continue
+		}
+		for i, tt := range t.Tasks {
+			if tt.Title == title {
+				return "incident_template_task." + t.Key + "." + strconv.Itoa(i+1), tt, true
+			}
+		}
+	}
+	return "", incident.TaskTemplate{}, false
+}
+
+// incidentTaskTitle shows a title a task template wrote, unchanged, in the
+// page's language; any other title as it is.
+func incidentTaskTitle(tr *translator, tmpl, title string) string {
+	if key, _, ok := incidentTemplateTask(tmpl, title); ok {
+		return tr.T(key + ".title")
+	}
+	return title
+}
+
+// incidentTasksShown returns a copy of tasks with the texts that came from
+// a task template (and were not edited since) in the page's language. The
+// stored texts are the template's Vietnamese.
+func incidentTasksShown(tr *translator, tasks []incident.Task) []incident.Task {
+	out := slices.Clone(tasks)
+	for i, t := range out {
+		if t.Template == "" {
+			continue
+		}
+		key, tt, ok := incidentTemplateTask(t.Template, t.Title)
+		if !ok {
+			continue
+		}
+		out[i].Title = tr.T(key + ".title")
+		if t.Description == tt.Description {
+			out[i].Description = tr.T(key + ".desc")
+		}
+	}
+	return out
+}
+
 // IncidentMobilisation lets the alliance UI fill the detail page's panel:
 // given the request's principal and the incident, it returns the panel's
 // data (nil for none).
@@ -408,16 +533,21 @@ func (w *Web) renderIncident(rw http.ResponseWriter, r *http.Request, s *session
 	fs.fill()
 	now := w.now()
 	inc := iv.Incident
-	v := incidentView{Base: w.newBase(rw, r, s, "incidents", "incident.title"), View: iv, Clocks: incidentClockRows(iv.Clocks, now),
+	tr := w.views.translator(s.Lang())
+	v := incidentView{Base: w.newBase(rw, r, s, "incidents", "incident.title"), View: iv, Clocks: incidentClockRows(tr, iv.Clocks, now),
 		Coordinate: iv.Actor == incident.ActorCoordinator, WorkTasks: iv.Actor.CanWorkTasks(),
 		CanNote: iv.Actor.CanNote(incident.Shared), Internal: iv.Actor.CanNote(incident.Internal),
-		Category: w.incidents.Taxonomy().Label(inc.Category), Templates: incident.Templates(inc.Category),
+		Category: incidentCategoryLabel(tr, w.incidents.Taxonomy(), inc.Category), Templates: incident.Templates(inc.Category),
 		Triage: fs.triage, Move: fs.move, Reject: fs.reject, Merge: fs.merge, Note: fs.note, Task: fs.task,
 		Pause: fs.pause, Link: fs.link, File: fs.file, PrintedAt: now, Sevs: incidentSeverityOptions()}
 	v.Title = inc.Reference
+	v.Tasks = incidentTasksShown(tr, iv.Tasks)
+	if inc.ReporterID == "" && inc.ReporterLabel == "system" {
+		v.Incident.ReporterLabel = tr.T("incident.actor_system")
+	}
 	v.Evidence = w.evidence != nil && s.P.CanOn(auth.PermEvidenceAssign, inc.OrgID)
 	for _, e := range iv.Timeline {
-		row := incidentEntry{Entry: e}
+		row := incidentEntry{Entry: incidentEntryShown(tr, w.incidents.Taxonomy(), e)}
 		if e.Kind == "state" {
 			var d struct{ From, To incident.State }
 			if json.Unmarshal([]byte(e.Detail), &d) == nil && d.From.Valid() && d.To.Valid() {
@@ -447,10 +577,7 @@ func (w *Web) renderIncident(rw http.ResponseWriter, r *http.Request, s *session
 			v.Triage.Set("clock_profile", inc.ClockProfile)
 			v.Triage.SetBool("personal_data", inc.PersonalData)
 		}
-		tax := w.incidents.Taxonomy()
-		for _, c := range tax.Categories() {
-			v.Categories = append(v.Categories, Option{Value: c, Label: tax.Label(c)})
-		}
+		v.Categories = incidentCategoryOptions(tr, w.incidents.Taxonomy())
 		for _, l := range []string{"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"} {
 			v.TLPs = append(v.TLPs, Option{Value: l, Label: "TLP:" + l})
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/khien-cert/khien/internal/errs"
@@ -68,15 +69,15 @@ func (w *Web) incidentStats(rw http.ResponseWriter, r *http.Request, s *session)
 	tr := w.views.translator(s.Lang())
 	tax := w.incidents.Taxonomy()
 	v := incidentStatsView{Base: w.newBase(rw, r, s, "incident-stats", "incident.stats_title"), Year: year, Stats: st,
-		MTTA: incidentDuration(st.MTTA), MTTR: incidentDuration(st.MTTR),
-		Within: strconv.FormatFloat(100*st.WithinShare(), 'f', 1, 64) + " %"}
+		MTTA: incidentDuration(tr, st.MTTA), MTTR: incidentDuration(tr, st.MTTR),
+		Within: incidentPercent(tr, st.WithinShare())}
 	major := incident.Compute(five, from.AddDate(-4, 0, 0), to).MajorByYear
 	for y := year - 4; y <= year; y++ {
 		v.Years = append(v.Years, y)
 		v.Major = append(v.Major, incidentYearCount{y, major[y]})
 	}
 	for _, k := range incident.SortedKeys(st.ByCategory) {
-		label := tax.Label(k)
+		label := incidentCategoryLabel(tr, tax, k)
 		if k == "" {
 			label = tr.T("incident.unclassified")
 		}
@@ -126,6 +127,16 @@ func (w *Web) incidentStats(rw http.ResponseWriter, r *http.Request, s *session)
 	return w.views.render(rw, r, http.StatusOK, "report_incidents", &v)
 }
 
+// incidentPercent writes a share (0–1) as a percentage with one decimal,
+// with the language's decimal mark ("12,5 %" in Vietnamese).
+func incidentPercent(tr *translator, share float64) string {
+	n := strconv.FormatFloat(100*share, 'f', 1, 64)
+	if tr.lang == "vi" {
+		n = strings.Replace(n, ".", ",", 1)
+	}
+	return n + " %"
+}
+
 func incidentOrDash(s string) string {
 	if s == "" {
 		return "—"
@@ -134,7 +145,8 @@ func incidentOrDash(s string) string {
 }
 
 // incidentStatsCSV exports one row per incident of the year (no free text):
-// what the page aggregates, for a spreadsheet.
+// what the page aggregates, for a spreadsheet. Values are machine names; the
+// last column names the category in the reader's language.
 func (w *Web) incidentStatsCSV(rw http.ResponseWriter, r *http.Request, s *session) error {
 	year, from, to, err := w.statsPeriod(r, s)
 	if err != nil {
@@ -148,6 +160,7 @@ func (w *Web) incidentStatsCSV(rw http.ResponseWriter, r *http.Request, s *sessi
 	rw.Header().Set("Content-Disposition", `attachment; filename="incidents-`+strconv.Itoa(year)+`.csv"`)
 	cw := csv.NewWriter(rw)
 	z := w.zone()
+	tr, tax := w.views.translator(s.Lang()), w.incidents.Taxonomy()
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -155,7 +168,7 @@ func (w *Web) incidentStatsCSV(rw http.ResponseWriter, r *http.Request, s *sessi
 		return t.In(z).Format(time.RFC3339)
 	}
 	_ = cw.Write([]string{"id", "org_id", "sector", "province", "category", "severity", "state", "reported_at",
-		"triaged_at", "resolved_at", "minutes_to_triage", "minutes_to_resolve", "breached", "personal_data"})
+		"triaged_at", "resolved_at", "minutes_to_triage", "minutes_to_resolve", "breached", "personal_data", "category_label"})
 	mins := func(a, b time.Time) string {
 		if b.IsZero() {
 			return ""
@@ -165,7 +178,8 @@ func (w *Web) incidentStatsCSV(rw http.ResponseWriter, r *http.Request, s *sessi
 	for _, x := range rows {
 		if err := cw.Write([]string{x.ID, x.OrgID, incidentCSVSafe(x.Sector), incidentCSVSafe(x.Province), x.Category, string(x.Severity),
 			string(x.State), ts(x.ReportedAt), ts(x.TriagedAt), ts(x.ResolvedAt), mins(x.ReportedAt, x.TriagedAt),
-			mins(x.ReportedAt, x.ResolvedAt), strconv.FormatBool(x.Breached), strconv.FormatBool(x.PersonalData)}); err != nil {
+			mins(x.ReportedAt, x.ResolvedAt), strconv.FormatBool(x.Breached), strconv.FormatBool(x.PersonalData),
+			incidentCSVSafe(incidentCategoryLabel(tr, tax, x.Category))}); err != nil {
 			return nil // the client went away
 		}
 	}

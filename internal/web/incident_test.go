@@ -217,3 +217,119 @@ func TestIncidentResponderPages(t *testing.T) {
 	}
 	b.get("/incidents/" + one.ID).wantStatus(http.StatusNotFound)
 }
+
+// TestIncidentPagesSpeakTheirLanguage: the RSIT classification, the clocks'
+// durations and the task templates are named in the page's language while
+// the stored values stay RSIT machine names. A Vietnamese coordinator sees
+// "Nội dung lạm dụng", never "Abusive Content", on the statistics chart and
+// every incident page; an English one sees the RSIT names.
+func TestIncidentPagesSpeakTheirLanguage(t *testing.T) {
+	e := newEnv(t)
+	e.user("dieuphoi@vncert.gov.vn", "vi", auth.RoleCoordinator)
+	e.user("coordinator@vncert.gov.vn", "en", auth.RoleCoordinator)
+	ctx := t.Context()
+	sys := auth.Principal{Email: "system", Role: auth.RoleAdministrator}
+	inc, err := e.app.Incidents.Report(ctx, sys, incident.Report{OrgID: e.orgA.ID, Title: "Thư rác hàng loạt",
+		Description: "x", DetectedAt: e.clock.Now().Add(-time.Hour), Category: "abusive-content/spam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Category != "abusive-content/spam" {
+		t.Fatalf("stored category %q, want the RSIT machine name", inc.Category)
+	}
+	const viClass, viLabel = "Nội dung lạm dụng", "Nội dung lạm dụng / Thư rác (spam)"
+	english := []string{"Abusive Content", "Malicious Code", " min", " h ", "first-steps", "· system"}
+	noEnglish := func(p *htmlPage) {
+		t.Helper()
+		for _, s := range english {
+			if strings.Contains(p.main(), s) {
+				t.Errorf("%s: the Vietnamese page shows %q:\n%s", p.url.Path, s, p.main())
+			}
+		}
+	}
+
+	vi := e.browser()
+	vi.enrol("dieuphoi@vncert.gov.vn")
+	p := vi.get("/reports/incidents")
+	p.wantStatus(http.StatusOK)
+	if got := p.text("#chart-category tbody th"); got != viClass {
+		t.Errorf("vi statistics chart names the class %q, want %q", got, viClass)
+	}
+	if strings.Contains(attr(p.one("#chart-category .chart-canvas"), "data-chart"), "Abusive") {
+		t.Error("the vi chart's options carry the English class name")
+	}
+	noEnglish(p)
+	if mtta := p.text("#stat-mtta"); strings.Contains(mtta, "min") {
+		t.Errorf("vi MTTA %q has English units", mtta)
+	}
+
+	p = vi.get("/incidents")
+	if got := p.text(`#f-category option[value="abusive-content"]`); got != viClass {
+		t.Errorf("vi list filter offers %q", got)
+	}
+	noEnglish(p)
+	// Triage (the timeline entry names the category) and a task template.
+	p = vi.post("/incidents/"+inc.ID+"/triage", url.Values{"category": {"abusive-content/spam"}, "severity": {"S0"}, "tlp": {"AMBER"}})
+	p.wantStatus(http.StatusOK)
+	p = vi.post("/incidents/"+inc.ID+"/tasks", url.Values{"template": {"first-steps"}})
+	p.wantStatus(http.StatusOK)
+	p = vi.get("/incidents/" + inc.ID)
+	p.wantStatus(http.StatusOK)
+	if !strings.Contains(p.text(`#timeline li[data-kind="triaged"]`), viLabel) {
+		t.Errorf("vi timeline: %q", p.text(`#timeline li[data-kind="triaged"]`))
+	}
+	if !strings.Contains(p.text("#task-list"), "Bảo toàn chứng cứ") {
+		t.Errorf("vi tasks: %q", p.text("#task-list"))
+	}
+	if got := p.text("#category"); got != viLabel {
+		t.Errorf("vi detail page category %q, want %q", got, viLabel)
+	}
+	if got := p.text(`#triage-form option[value="abusive-content/spam"]`); got != viLabel {
+		t.Errorf("vi triage select offers %q", got)
+	}
+	if got := p.text("#template-first-steps"); !strings.Contains(got, "Các bước ban đầu") {
+		t.Errorf("vi template button %q", got)
+	}
+	var left string
+	for _, n := range p.all("#clocks tbody td.num") {
+		left += text(n) + "|"
+	}
+	if !strings.Contains(left, "giờ") && !strings.Contains(left, "ngày") {
+		t.Errorf("vi clock left %q has no Vietnamese units", left)
+	}
+	noEnglish(p)
+	p = vi.get("/incidents/" + inc.ID + "/print")
+	if got := p.text("#category"); got != viLabel {
+		t.Errorf("vi print category %q", got)
+	}
+	noEnglish(p)
+	p = vi.get("/incidents/new")
+	if got := p.text(`#incident-report option[value="abusive-content/spam"]`); got != viLabel {
+		t.Errorf("vi report form offers %q", got)
+	}
+	noEnglish(p)
+	csv := vi.get("/reports/incidents.csv")
+	if !strings.Contains(csv.body, ",abusive-content/spam,") || !strings.Contains(csv.body, ","+viLabel+"\n") {
+		t.Errorf("vi CSV lacks the machine name or the label column:\n%s", csv.body)
+	}
+
+	en := e.browser()
+	en.enrol("coordinator@vncert.gov.vn")
+	p = en.get("/reports/incidents")
+	if got := p.text("#chart-category tbody th"); got != "Abusive Content" {
+		t.Errorf("en statistics chart names the class %q", got)
+	}
+	p = en.get("/incidents/" + inc.ID)
+	if got := p.text("#category"); got != "Abusive Content / Spam" {
+		t.Errorf("en detail page category %q", got)
+	}
+	if got := p.text("#template-first-steps"); !strings.Contains(got, "First steps") {
+		t.Errorf("en template button %q", got)
+	}
+	if tasks := p.text("#task-list"); !strings.Contains(tasks, "Preserve evidence") || strings.Contains(tasks, "Bảo toàn") {
+		t.Errorf("en tasks: %q", tasks)
+	}
+	if !strings.Contains(p.text(`#timeline li[data-kind="triaged"]`), "Abusive Content / Spam") {
+		t.Errorf("en timeline: %q", p.text(`#timeline li[data-kind="triaged"]`))
+	}
+}

@@ -27,6 +27,9 @@ func portalNav(p auth.Principal) []NavItem {
 	if p.Can(auth.PermPortalAppeal) {
 		nav = append(nav, NavItem{ID: "portal-appeals", Key: "nav.portal_appeals", Href: "/portal-review/appeals"})
 	}
+	if portal.MayDesignate(p) {
+		nav = append(nav, NavItem{ID: "portal-reviewers", Key: "nav.portal_reviewers", Href: "/portal-review/reviewers"})
+	}
 	return append(nav, bulletinNav(p)...)
 }
 

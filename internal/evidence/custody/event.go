@@ -51,11 +51,14 @@ const (
 	HoldReleased       Kind = "hold_released"
 	RetentionSet       Kind = "retention_set"
 	VerificationFailed Kind = "verification_failed" // re-hashing found other content
+	Shared             Kind = "shared"              // made visible to the responders mobilised to the case's incident
+	Unshared           Kind = "unshared"            // no longer visible to them
 )
 
 // Kinds lists every kind.
 var Kinds = []Kind{Collected, Received, Transferred, Accessed, Downloaded, Analysed, Sealed, Unsealed,
-	Copied, Exported, Returned, Destroyed, HoldPlaced, HoldReleased, RetentionSet, VerificationFailed}
+	Copied, Exported, Returned, Destroyed, HoldPlaced, HoldReleased, RetentionSet, VerificationFailed,
+	Shared, Unshared}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }

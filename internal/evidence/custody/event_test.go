@@ -139,3 +139,36 @@ func TestNonCanonicalLines(t *testing.T) {
 		}
 	}
 }
+
+// TestShareEvents: "shared" and "unshared" are ordinary kinds: a log with
+// them checks, survives the line round trip, and an unknown kind still
+// does not. The canonical form of an event is unchanged by them (the kind
+// is its string), so logs written before them hash as they did.
+func TestShareEvents(t *testing.T) {
+	s, v := key(t)
+	evs := log(t, s, custody.Collected, custody.Received, custody.Shared, custody.Accessed, custody.Downloaded, custody.Unshared)
+	if ps := custody.Check(evs, item, sum, v); len(ps) != 0 {
+		t.Fatalf("log with share events: %v", ps)
+	}
+	for _, e := range evs {
+		back, err := custody.ParseLine(e.Line())
+		if err != nil || back.Hash != e.ComputeHash() {
+			t.Fatalf("%s: %v", e.Kind, err)
+		}
+	}
+	if !bytes.Contains(evs[2].Line(), []byte(`"kind":"shared"`)) || !bytes.Contains(evs[5].Line(), []byte(`"kind":"unshared"`)) {
+		t.Errorf("kinds are not written as their names: %s", evs[2].Line())
+	}
+	bad := log(t, s, custody.Collected, custody.Kind("shared_with_everyone"))
+	if ps := custody.Check(bad, item, sum, v); len(ps) != 1 || !strings.Contains(ps[0].Cause, "unknown kind") {
+		t.Errorf("unknown kind: %v", ps)
+	}
+	// An event of an old kind encodes exactly as before the new kinds.
+	old := custody.Event{ItemID: item, Seq: 1, Kind: custody.Collected, At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Recorded: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Actor: "a", SHA256: sum}
+	want := `{"item_id":"` + item + `","seq":1,"kind":"collected","at":"2026-01-02T03:04:05Z","recorded":"2026-01-02T03:04:05Z",` +
+		`"actor_id":"","actor":"a","location":"","reason":"","sha256":"` + sum + `","prev_hash":"","hash":"","sig":""}`
+	if got := string(old.Record()); got != want {
+		t.Errorf("canonical record changed:\n got %s\nwant %s", got, want)
+	}
+}
