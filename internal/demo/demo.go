@@ -191,6 +191,9 @@ func Seed(ctx context.Context, d Deps) (Result, error) {
 	if err := seedAlliance(ctx, d, ids, users); err != nil {
 		return Result{}, err
 	}
+	if err := seedSharedEvidence(ctx, d, sys, ids, users); err != nil {
+		return Result{}, err
+	}
 	return seedMonitoring(ctx, d, sys, ids)
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/evidence"
+	"github.com/khien-cert/khien/internal/incident"
+	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/portal"
 	"github.com/khien-cert/khien/internal/portal/canon"
 	"github.com/khien-cert/khien/internal/tlp"
@@ -49,6 +51,45 @@ func seedEvidence(ctx context.Context, d Deps, sys auth.Principal, ids, users ma
 		evidence.Note{Reason: "nhận từ đội ứng cứu của ngân hàng"}, strings.NewReader(log))
 	if err != nil {
 		return fmt.Errorf("demo evidence: %w", err)
+	}
+	return nil
+}
+
+// seedSharedEvidence opens the evidence case of the incident the demo
+// responder was mobilised to (with the incident's ID, as the incident page
+// does) and shares one item with its responders, so the responder's
+// /evidence shows it.
+func seedSharedEvidence(ctx context.Context, d Deps, sys auth.Principal, ids, users map[string]string) error {
+	if d.Evidence == nil || d.Incidents == nil || users["responder@security.example"] == "" {
+		return nil
+	}
+	rp := auth.Principal{UserID: users["responder@security.example"], Email: "responder@security.example", Role: auth.RoleResponder,
+		Orgs: []string{ids["demo-security"]}}
+	res, err := d.Incidents.List(ctx, rp, incident.Filter{}, page.Request{Limit: 1})
+	if err != nil || len(res.Items) == 0 {
+		return err
+	}
+	inc := res.Items[0]
+	c, err := d.Evidence.OpenCase(ctx, sys, evidence.Case{ID: inc.ID, OrgID: inc.OrgID, Reference: inc.Reference, Title: inc.Title})
+	if err != nil {
+		return fmt.Errorf("demo incident case: %w", err)
+	}
+	inv := users["investigator@khien.example"]
+	if _, err := d.Evidence.Assign(ctx, sys, c.ID, inv, evidence.CaseInvestigator); err != nil {
+		return fmt.Errorf("demo assignment: %w", err)
+	}
+	p := auth.Principal{UserID: inv, Email: "investigator@khien.example", Role: auth.RoleInvestigator}
+	it, err := d.Evidence.Add(ctx, p, c.ID, evidence.Metadata{Name: "web-01-access.log",
+		Description: "Trích nhật ký truy cập máy chủ web trong khung giờ sự cố", SourceDevice: "web-01",
+		SourceSystem: "Cổng thông tin", CollectedBy: "Nguyễn Văn An", CollectedAt: time.Now().Add(-6 * time.Hour),
+		Method: "xuất nhật ký", Tool: "journalctl", LegalBasis: "Quyết định thu thập chứng cứ 18/2026/QĐ", TLP: tlp.Amber},
+		evidence.Note{Reason: "thu thập khi ứng cứu"},
+		strings.NewReader("2026-03-01T02:14:09+07:00 web-01 POST /wp-login.php 200 src=198.51.100.23\n"))
+	if err != nil {
+		return fmt.Errorf("demo incident evidence: %w", err)
+	}
+	if _, err := d.Evidence.Share(ctx, p, it.ID, true, evidence.Note{Reason: "đội ứng cứu cần nhật ký để phân tích"}); err != nil {
+		return fmt.Errorf("demo share: %w", err)
 	}
 	return nil
 }

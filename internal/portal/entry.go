@@ -119,6 +119,7 @@ type Review struct {
 // Reviewer is who takes a step.
 type Reviewer struct {
 	ID, Label string
+	Trusted   bool // reviews by designation as a trusted alliance reviewer (reviewers.go)
 }
 
 // Codes of refused steps.

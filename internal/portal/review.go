@@ -33,6 +33,9 @@ func (s *Service) review(ctx context.Context, p auth.Principal, r Reviewer, id, 
 		}
 		a := audit.New(p, action, "portal_entry", cur.ID, "").WithDetail(map[string]any{
 			"round": next.Round, "from": cur.State, "to": next.State, "confirmations": len(next.Confirmations)})
+		if r.Trusted {
+			a = a.MergeDetail(map[string]any{"trusted_reviewer": true})
+		}
 		saved, err := s.d.Store.SaveReview(ctx, next, st, a)
 		if lostRace(err) && attempt < maxAttempts {
 			continue

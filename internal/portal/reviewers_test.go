@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,9 @@ func (f *fakeReviewers) ReviewerCandidate(context.Context, string) (Candidate, e
 func (f *fakeReviewers) TrustedReviewer(_ context.Context, id string) (bool, error) {
 	return f.active[id], f.fail
 }
-func (f *fakeReviewers) ListReviewers(context.Context, bool) ([]Designation, error) { return nil, f.fail }
+func (f *fakeReviewers) ListReviewers(context.Context, bool) ([]Designation, error) {
+	return nil, f.fail
+}
 func (f *fakeReviewers) Designate(_ context.Context, d Designation, _ audit.Entry) (Designation, error) {
 	return d, f.fail
 }
@@ -77,6 +80,15 @@ func TestTrustedReviewerRule(t *testing.T) {
 	}
 	if e, err := s.Confirm(ctx, coord, id, "", ""); err != nil || e.State != StatePublished {
 		t.Fatalf("coordinator's confirmation = %+v, %v", e, err)
+	}
+	var marked []bool
+	for _, a := range f.audits {
+		if a.Action == "portal.entry_confirm" {
+			marked = append(marked, strings.Contains(a.Detail, `"trusted_reviewer":true`))
+		}
+	}
+	if len(marked) != 2 || !marked[0] || marked[1] {
+		t.Errorf("confirmations audited as trusted: %v", marked)
 	}
 	rv.fail = errors.New("disk on fire")
 	if s.MayReview(ctx, member) {

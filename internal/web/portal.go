@@ -72,6 +72,9 @@ type portalEntryView struct {
 	Reject     *Form
 	Renew      *Form
 	Reopen     *Form
+	// ContactsWithheld is set for a trusted alliance reviewer, who is not
+	// shown the reporters' contacts.
+	ContactsWithheld bool
 }
 
 // entryForms are the step forms of an entry page; failed replaces one.
@@ -100,7 +103,7 @@ func (w *Web) renderPortalEntry(rw http.ResponseWriter, r *http.Request, s *sess
 	}
 	v := portalEntryView{Base: w.newBase(rw, r, s, "portal", "portal_entry.title"), Entry: e, History: hist, Reports: reports,
 		Categories: enumOptions("portal_category.", portal.Categories), Confirm: forms["confirm"], Reject: forms["reject"],
-		Renew: forms["renew"], Reopen: forms["reopen"]}
+		Renew: forms["renew"], Reopen: forms["reopen"], ContactsWithheld: !s.P.Can(auth.PermPortalReview)}
 	v.Title = e.Value
 	return w.views.render(rw, r, status, "portal_entry", &v)
 }
