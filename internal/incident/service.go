@@ -160,6 +160,7 @@ func (s *Service) view(ctx context.Context, v Viewer, l Loaded) (View, error) {
 		return View{}, err
 	}
 	if !a.SeesInternal() {
+		l.Incident.SeverityReason = "" // internal, as its severity.override entry
 		l.Members = nil
 		l.Files = slices.DeleteFunc(l.Files, func(f File) bool { return f.Visibility != Shared })
 	}
@@ -178,7 +179,14 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, pr page.
 	if f.Severity != "" && !f.Severity.Valid() {
 		return page.Result[Incident]{}, errs.Invalid("incident.bad_filter", "unknown severity", errs.Field("severity", "incident.bad_severity", "not a severity"))
 	}
-	return s.d.Store.ListIncidents(ctx, ViewerOf(p), f, pr)
+	v := ViewerOf(p)
+	res, err := s.d.Store.ListIncidents(ctx, v, f, pr)
+	for i := range res.Items {
+		if !v.ActorOn(res.Items[i], false).SeesInternal() {
+			res.Items[i].SeverityReason = "" // internal, as its severity.override entry
+		}
+	}
+	return res, err
 }
 
 // mutate runs fn on the incident p may see, with p's part in it.
@@ -437,6 +445,13 @@ func (s *Service) Merge(ctx context.Context, p auth.Principal, id, survivorID, n
 		if sv.Incident.ID == cur.ID || !sv.Incident.State.Open() {
 			return Change{}, errs.Invalid("incident.invalid", "merge into another, open incident",
 				errs.Field("into", "incident.bad_survivor", "must be another open incident"))
+		}
+		// Both timelines get a shared entry naming the other incident: a
+		// survivor of another organisation would tell each what the other
+		// reported.
+		if sv.Incident.OrgID != cur.OrgID {
+			return Change{}, errs.Invalid("incident.invalid", "merge into an incident of the same organisation",
+				errs.Field("into", "incident.bad_survivor", "must be an incident of the same organisation"))
 		}
 		next := cur
 		next.State, next.MergedInto, next.ClosedAt = StateMerged, sv.Incident.ID, now

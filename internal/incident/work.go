@@ -306,6 +306,12 @@ func (s *Service) LinkAlert(ctx context.Context, p auth.Principal, id, alertID s
 		if !cur.State.Open() {
 			return Change{}, errs.Conflict("incident.not_open", "the incident is closed")
 		}
+		// Its title goes on the shared timeline: only an alert that concerns
+		// the incident's organisation is linked.
+		if !slices.ContainsFunc(al.Orgs, func(o alert.Involved) bool { return o.OrgID == cur.OrgID }) {
+			return Change{}, errs.Invalid("incident.invalid", "the alert does not concern the incident's organisation",
+				errs.Field("alert_id", "incident.bad_alert", "the alert does not concern this organisation"))
+		}
 		if slices.Contains(cur.Alerts, al.ID) {
 			return Change{}, errs.Conflict("incident.alert_linked", "the alert is already linked")
 		}

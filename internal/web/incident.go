@@ -386,6 +386,10 @@ type incidentView struct {
 	// of this file) and drawn by the "incident_mobilise" template.
 	Mobilisation any
 	PrintedAt    time.Time
+
+	// EvidenceCase: the incident's evidence case exists and the viewer may
+	// open it; EvidenceShared: only as a responder, for items shared with it.
+	EvidenceCase, EvidenceShared bool
 }
 
 var (
@@ -546,6 +550,11 @@ func (w *Web) renderIncident(rw http.ResponseWriter, r *http.Request, s *session
 		v.Incident.ReporterLabel = tr.T("incident.actor_system")
 	}
 	v.Evidence = w.evidence != nil && s.P.CanOn(auth.PermEvidenceAssign, inc.OrgID)
+	if tmpl == "incident" {
+		if v.EvidenceCase, v.EvidenceShared, err = w.incidentEvidence(r.Context(), s.P, inc.ID); err != nil {
+			return err
+		}
+	}
 	for _, e := range iv.Timeline {
 		row := incidentEntry{Entry: incidentEntryShown(tr, w.incidents.Taxonomy(), e)}
 		if e.Kind == "state" {
@@ -755,7 +764,10 @@ func (w *Web) incidentFileAdd(rw http.ResponseWriter, r *http.Request, s *sessio
 		return errs.New(errs.KindBadRequest, "request.bad_form", "the form could not be read")
 	}
 	f := newForm(incidentFileFields...)
-	vis := incident.Shared
+	// Who may see the file must be known before its bytes are stored: a
+	// client that sends the file part first gets a field error, never a
+	// default that could share an internal file with the organisation.
+	vis, visSet := incident.Shared, false
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -770,11 +782,15 @@ func (w *Web) incidentFileAdd(rw http.ResponseWriter, r *http.Request, s *sessio
 		switch part.FormName() {
 		case "visibility":
 			b, _ := io.ReadAll(io.LimitReader(part, 32))
-			vis = incident.Visibility(strings.TrimSpace(string(b)))
+			vis, visSet = incident.Visibility(strings.TrimSpace(string(b))), true
 			f.Set("visibility", string(vis))
 		case "file":
 			if part.FileName() == "" {
 				continue
+			}
+			if !visSet {
+				f.Fail(errs.Field("visibility", "incident.visibility_first", "say who may see the file before the file itself"))
+				return w.renderIncident(rw, r, s, id, incidentForms{file: f}, "incident")
 			}
 			_, err := w.incidents.AttachFile(r.Context(), s.P, id, part.FileName(), part.Header.Get("Content-Type"), vis, part)
 			if err != nil {

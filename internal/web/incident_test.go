@@ -91,6 +91,15 @@ func TestIncidentPages(t *testing.T) {
 	}
 	c.get(internalHref).wantStatus(http.StatusNotFound)
 	c.upload(incPath+"/files", "file", "x.txt", "x", url.Values{"visibility": {"internal"}}).wantStatus(http.StatusForbidden)
+	// A file sent before its visibility is refused, never stored as shared.
+	p = k.upload(incPath+"/files", "file", "ghi-chu-2.txt", "nội bộ 2", nil)
+	p.wantStatus(http.StatusUnprocessableEntity)
+	if !p.has("#e-visibility") {
+		t.Error("no error beside the visibility")
+	}
+	if n := len(k.get(incPath).all("#file-list li")); n != 2 {
+		t.Fatalf("after the refused upload the coordinator sees %d files, want 2", n)
+	}
 
 	p = k.post(incPath+"/notes", url.Values{"body": {"internal hunch"}, "visibility": {"internal"}})
 	p.wantStatus(http.StatusOK)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/khien-cert/khien/internal/alliance"
 	"github.com/khien-cert/khien/internal/auth"
+	"github.com/khien-cert/khien/internal/evidence"
 	"github.com/khien-cert/khien/internal/incident"
 	"github.com/khien-cert/khien/internal/org"
 	"github.com/khien-cert/khien/internal/tlp"
@@ -18,9 +19,12 @@ import (
 // TestIncidentFlow: a constituent reports an incident through the form; the
 // coordinator triages it and mobilises from the panel on its page, picking
 // the ranked responder; the responder accepts in their own browser and sees
-// that incident and no other; the coordinator releases them (their access
-// ends), resolves and closes the incident and rates the responder; and the
-// statistics page counts the incident.
+// that incident and no other, follows the incident page's link to the
+// evidence shared with them and downloads the shared item (an unshared item
+// of the same case is not listed); the coordinator releases them (their
+// access to the incident and its evidence ends), resolves and closes the
+// incident and rates the responder; and the statistics page counts the
+// incident.
 func TestIncidentFlow(t *testing.T) {
 	needChromium(t)
 	s := newSite(t)
@@ -34,6 +38,7 @@ func TestIncidentFlow(t *testing.T) {
 	s.user(t, "ciso@so-tttt-hue.gov.vn", auth.RoleConstituentAdmin, s.orgA.ID)
 	s.user(t, "dieuphoi@cert.gov.vn", auth.RoleCoordinator)
 	s.user(t, "ungcuu@an-ninh.example", auth.RoleResponder, member.ID)
+	s.user(t, "dieutra@cert.gov.vn", auth.RoleInvestigator)
 	responderID := s.userID(t, "ungcuu@an-ninh.example")
 	var week alliance.Availability
 	for d := time.Sunday; d <= time.Saturday; d++ {
@@ -128,6 +133,58 @@ func TestIncidentFlow(t *testing.T) {
 	if code := r.status("/incidents/" + otherInc.ID); code != 404 {
 		t.Errorf("the responder gets %d on another incident", code)
 	}
+	// The incident's evidence case: an investigator's two items, one of them
+	// shared with the responders (set up through the services).
+	incID := strings.TrimPrefix(incPath, "/incidents/")
+	casePath := "/evidence/cases/" + incID
+	inv := auth.Principal{UserID: s.userID(t, "dieutra@cert.gov.vn"), Email: "dieutra@cert.gov.vn", Role: auth.RoleInvestigator}
+	if _, err := s.app.Evidence.OpenCase(ctx, sys, evidence.Case{ID: incID, OrgID: s.orgA.ID, Reference: ref, Title: "Mã độc tống tiền"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Evidence.Assign(ctx, sys, incID, inv.UserID, evidence.CaseInvestigator); err != nil {
+		t.Fatal(err)
+	}
+	addItem := func(name, content string) evidence.Item {
+		it, err := s.app.Evidence.Add(ctx, inv, incID, evidence.Metadata{Name: name, CollectedBy: "Trần Văn Bình",
+			CollectedAt: time.Now().Add(-time.Hour), LegalBasis: "Quyết định 15/QĐ-CERT", TLP: tlp.Green},
+			evidence.Note{Reason: "thu thập tại hiện trường"}, strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it
+	}
+	const sharedBody = "Jan  2 03:04:05 mot-cua kernel: ransom note written to C:\\Users\\Public\\README.txt\n"
+	shared := addItem("nhat-ky-mot-cua.log", sharedBody)
+	unshared := addItem("anh-bo-nho.raw", "MEMDUMP")
+	if _, err := s.app.Evidence.Share(ctx, inv, shared.ID, true, evidence.Note{Reason: "đội ứng cứu cần nhật ký"}); err != nil {
+		t.Fatal(err)
+	}
+	r.open(incPath)
+	if got := r.text("#evidence-case-link"); got != "Chứng cứ được chia sẻ với bạn" {
+		t.Errorf("evidence link %q", got)
+	}
+	r.shoot("responder-incident-evidence-link")
+	if code := r.submit("#evidence-case-link"); code != 200 || r.path() != casePath {
+		t.Fatalf("the evidence link: status %d at %s", code, r.path())
+	}
+	if n := r.count(`#evidence-table tbody tr`); n != 1 || r.count(`#evidence-table tbody tr[data-id="`+shared.ID+`"]`) != 1 {
+		t.Fatalf("the responder's case page lists %d items, want only the shared one", n)
+	}
+	if strings.Contains(r.text("main"), unshared.Name) || r.count(`[data-id="`+unshared.ID+`"]`) != 0 {
+		t.Error("the unshared item is listed to the responder")
+	}
+	if r.count("#add-item") != 0 || r.count("#export-form") != 0 {
+		t.Error("the responder may add to or export the case")
+	}
+	r.shoot("responder-shared-evidence")
+	r.submit(`#evidence-table tbody tr[data-id="` + shared.ID + `"] a`)
+	r.do("give the reason for the download", chromedp.SendKeys(chromedp.ID("f-reason-dl"), "Phân tích nhật ký"))
+	if got := r.download(); got != sharedBody {
+		t.Errorf("downloaded %q, want the item's content", got)
+	}
+	if code := r.status("/evidence/items/" + unshared.ID); code != 404 {
+		t.Errorf("the responder gets %d on the unshared item", code)
+	}
 	r.open("/alliance/asks")
 	r.do("log hours", chromedp.SetValue(chromedp.CSS(".hours-form input[name=hours]"), "2.5"),
 		chromedp.SendKeys(chromedp.CSS(".hours-form input[name=note]"), "Thu thập ảnh bộ nhớ"))
@@ -141,6 +198,12 @@ func TestIncidentFlow(t *testing.T) {
 	k.submit(`#asks tr[data-user="` + responderID + `"] .release-form button`)
 	if code := r.status(incPath); code != 404 {
 		t.Errorf("after release the responder gets %d on the incident", code)
+	}
+	if code := r.status(casePath); code != 404 {
+		t.Errorf("after release the responder gets %d on the evidence case", code)
+	}
+	if code := r.status("/evidence/items/" + shared.ID); code != 404 {
+		t.Errorf("after release the responder gets %d on the shared item", code)
 	}
 	for _, to := range []string{"in_progress", "contained", "resolved", "closed"} {
 		k.open(incPath)
@@ -194,4 +257,27 @@ func (b *tab) status(path string) int64 {
 		b.t.Fatalf("open %s: %v", path, err)
 	}
 	return resp.Status
+}
+
+// download submits the item page's download form with fetch, as the button
+// would, and returns the content served.
+func (b *tab) download() string {
+	b.t.Helper()
+	const js = `(async () => {
+		const f = document.querySelector('#download-form');
+		const r = await fetch(f.action, {method: 'POST', body: new URLSearchParams(new FormData(f))});
+		return r.status + ' ' + await r.text();
+	})()`
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.shoot("failed-download")
+		b.t.Fatalf("download: %v", err)
+	}
+	status, body, _ := strings.Cut(got, " ")
+	if status != "200" {
+		b.t.Fatalf("download answered %.200s", got)
+	}
+	return body
 }
