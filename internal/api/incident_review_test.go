@@ -9,6 +9,7 @@ import (
 
 	"github.com/khien-cert/khien/internal/apptest"
 	"github.com/khien-cert/khien/internal/incident"
+	"github.com/khien-cert/khien/internal/page"
 	"github.com/khien-cert/khien/internal/tlp"
 )
 
@@ -109,5 +110,29 @@ func TestIncidentFileAfterRelease(t *testing.T) {
 		}
 		must(t, env.App.DB.RevokeIncidentAccess(ctx, inc.ID, env.Users[resp].ID, "released"))
 		apptest.Want(t, env.As(t, resp, "GET", path, nil), http.StatusNotFound)
+	})
+}
+
+// TestEscalationIsIdempotent: escalating an alert that already became an
+// open incident (a retry after the alert's own update failed) answers that
+// incident instead of opening a duplicate.
+func TestEscalationIsIdempotent(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, env *apptest.Env) {
+		ctx, pc := t.Context(), principal(env, coord)
+		id := alertOn(t, env, "203.0.113.88", tlp.Amber, env.OrgA.ID).ID
+		a, _, err := env.App.Alerts.Get(ctx, pc, id)
+		must(t, err)
+		first, err := env.App.Incidents.Escalate(ctx, pc, a)
+		must(t, err)
+		again, err := env.App.Incidents.Escalate(ctx, pc, a)
+		must(t, err)
+		if first == "" || again != first {
+			t.Fatalf("escalated twice: %q then %q", first, again)
+		}
+		res, err := env.App.Incidents.List(ctx, pc, incident.Filter{AlertID: id}, page.Request{})
+		must(t, err)
+		if len(res.Items) != 1 {
+			t.Fatalf("%d incidents for one alert", len(res.Items))
+		}
 	})
 }

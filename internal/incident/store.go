@@ -88,6 +88,7 @@ type Filter struct {
 	Breached bool
 	Open     bool // only open states
 	Query    string
+	AlertID  string // only incidents this alert is linked to
 }
 
 // Sorts are the sortable incident fields; the first is the default.

@@ -11,6 +11,7 @@ import (
 	"github.com/khien-cert/khien/internal/audit"
 	"github.com/khien-cert/khien/internal/auth"
 	"github.com/khien-cert/khien/internal/errs"
+	"github.com/khien-cert/khien/internal/page"
 )
 
 // AddNote adds a note to the timeline. Only the coordinating body writes
@@ -337,6 +338,20 @@ func (s *Service) Escalate(ctx context.Context, p auth.Principal, a alert.Alert)
 	}
 	if org == "" {
 		return "", forbidden("incident.not_allowed", "you may not report an incident for the organisations this alert concerns")
+	}
+	// Escalating again (a retry after the alert's own update failed, or a
+	// second click) answers the open incident already made from this alert
+	// instead of opening a duplicate.
+	one, err := page.Request{Limit: 1}.Normalize(Sorts)
+	if err != nil {
+		return "", err
+	}
+	prior, err := s.d.Store.ListIncidents(ctx, v, Filter{AlertID: a.ID, Open: true, OrgID: org}, one)
+	if err != nil {
+		return "", err
+	}
+	if len(prior.Items) > 0 {
+		return prior.Items[0].Reference, nil
 	}
 	detected := a.FirstSeen
 	if detected.IsZero() || detected.After(s.now()) {

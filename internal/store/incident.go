@@ -435,6 +435,9 @@ func (db *DB) ListIncidents(ctx context.Context, v incident.Viewer, f incident.F
 	if f.Category != "" {
 		where += " AND (i.category = " + a.add(f.Category) + " OR i.category LIKE " + a.add(likeEscape(f.Category)+"/%") + " ESCAPE '\\')"
 	}
+	if f.AlertID != "" {
+		where += " AND EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.incident_id = i.id AND ia.alert_id = " + a.add(f.AlertID) + ")"
+	}
 	if f.OrgID != "" {
 		where += " AND i.org_id = " + a.add(f.OrgID)
 	}
