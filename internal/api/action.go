@@ -40,9 +40,6 @@ type actionExceptionDecision struct {
 }
 
 func (a *API) listActions(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	pr, err := pageRequest(q)
 	if err != nil {
@@ -67,9 +64,6 @@ func (a *API) listActions(w http.ResponseWriter, r *http.Request, p auth.Princip
 }
 
 func (a *API) getAction(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	ctx := r.Context()
 	it, err := a.advisory.GetAction(ctx, p, r.PathValue("id"))
 	if err != nil {
@@ -95,9 +89,6 @@ func (a *API) getAction(w http.ResponseWriter, r *http.Request, p auth.Principal
 }
 
 func (a *API) transitionAction(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in actionStepInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -122,9 +113,6 @@ func parseUntil(s string) (time.Time, error) {
 }
 
 func (a *API) requestException(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in actionExceptionInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -144,9 +132,6 @@ func (a *API) requestException(w http.ResponseWriter, r *http.Request, p auth.Pr
 }
 
 func (a *API) listExceptions(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	state, err := enumParam(r.URL.Query(), "state", []string{advisory.ExceptionRequested, advisory.ExceptionApproved,
 		advisory.ExceptionRejected, advisory.ExceptionExpired})
 	if err != nil {
@@ -163,9 +148,6 @@ func (a *API) listExceptions(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) decideException(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in actionExceptionDecision
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -185,9 +167,6 @@ type evidenceRef struct {
 // uploadActionEvidence stores the body as remediation evidence of an item
 // and answers its SHA-256, for the remediate step's attachment.
 func (a *API) uploadActionEvidence(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	if r.ContentLength > advisory.MaxEvidence {
 		return tooLarge(advisory.MaxEvidence)
 	}
@@ -203,9 +182,6 @@ func (a *API) uploadActionEvidence(w http.ResponseWriter, r *http.Request, p aut
 
 // downloadActionEvidence streams an item's remediation evidence.
 func (a *API) downloadActionEvidence(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	rc, size, err := a.advisory.OpenEvidence(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err

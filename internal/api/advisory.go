@@ -37,9 +37,6 @@ type publishResult struct {
 }
 
 func (a *API) listAdvisories(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	pr, err := pageRequest(q)
 	if err != nil {
@@ -64,9 +61,6 @@ func (a *API) listAdvisories(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) getAdvisory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	rec, err := a.advisory.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -75,9 +69,6 @@ func (a *API) getAdvisory(w http.ResponseWriter, r *http.Request, p auth.Princip
 }
 
 func (a *API) createAdvisory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in advisory.Record
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -90,9 +81,6 @@ func (a *API) createAdvisory(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) updateAdvisory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in advisory.Record
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -105,9 +93,6 @@ func (a *API) updateAdvisory(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) publishAdvisory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	rec, res, err := a.advisory.Publish(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -118,9 +103,6 @@ func (a *API) publishAdvisory(w http.ResponseWriter, r *http.Request, p auth.Pri
 // importAdvisories imports advisories, each in its own transaction, and
 // answers with each document's outcome (200 even when some failed).
 func (a *API) importAdvisories(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	if err := advisory.CanManage(p); err != nil {
 		return err // before reading and parsing up to 32 MiB for nothing
 	}
@@ -155,9 +137,6 @@ func (a *API) importAdvisories(w http.ResponseWriter, r *http.Request, p auth.Pr
 }
 
 func (a *API) listAdvisoryFeeds(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	fs, err := a.advisory.Feeds(r.Context(), p)
 	if err != nil {
 		return err
@@ -169,9 +148,6 @@ func (a *API) listAdvisoryFeeds(w http.ResponseWriter, r *http.Request, p auth.P
 }
 
 func (a *API) getAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	f, err := a.advisory.Feed(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -197,9 +173,6 @@ func (in advFeedInput) apply(f *advisory.Feed) {
 }
 
 func (a *API) createAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in advFeedInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -214,9 +187,6 @@ func (a *API) createAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 func (a *API) updateAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	var in advFeedInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -233,9 +203,6 @@ func (a *API) updateAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 func (a *API) pullAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	res, err := a.advisory.Pull(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -244,9 +211,6 @@ func (a *API) pullAdvisoryFeed(w http.ResponseWriter, r *http.Request, p auth.Pr
 }
 
 func (a *API) recomputeActions(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	res, err := a.advisory.Recompute(r.Context(), p)
 	if err != nil {
 		return err

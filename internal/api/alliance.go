@@ -48,9 +48,6 @@ func (a *API) allianceSkills(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) allianceMembers(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
@@ -77,9 +74,6 @@ func responderFilter(r *http.Request) (alliance.Filter, error) {
 }
 
 func (a *API) listResponders(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	f, err := responderFilter(r)
 	if err != nil {
 		return err
@@ -96,9 +90,6 @@ func (a *API) listResponders(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) getResponder(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	pr, err := a.alliance.Responder(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return hideAlliance(err)
@@ -122,9 +113,6 @@ type responderInput struct {
 }
 
 func (a *API) putResponder(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	if !p.Can(auth.PermAllianceManage) {
 		return errs.NotFound("alliance.responder_not_found")
 	}
@@ -148,9 +136,6 @@ func (a *API) putResponder(w http.ResponseWriter, r *http.Request, p auth.Princi
 }
 
 func (a *API) putAvailability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in alliance.Availability
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -163,9 +148,6 @@ func (a *API) putAvailability(w http.ResponseWriter, r *http.Request, p auth.Pri
 }
 
 func (a *API) roster(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	f, err := responderFilter(r)
 	if err != nil {
 		return err

@@ -14,9 +14,6 @@ import (
 // responder's ask answers 404.
 
 func (a *API) createMobilisation(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in alliance.NewRequest
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -29,9 +26,6 @@ func (a *API) createMobilisation(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 func (a *API) listMobilisations(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	rs, err := a.alliance.Requests(r.Context(), p, r.URL.Query().Get("incident"))
 	if err != nil {
 		return err
@@ -40,9 +34,6 @@ func (a *API) listMobilisations(w http.ResponseWriter, r *http.Request, p auth.P
 }
 
 func (a *API) getMobilisation(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	out, err := a.alliance.Request(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return hideAlliance(err)
@@ -51,9 +42,6 @@ func (a *API) getMobilisation(w http.ResponseWriter, r *http.Request, p auth.Pri
 }
 
 func (a *API) mobilisationCandidates(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	rk, err := a.alliance.Candidates(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return hideAlliance(err)
@@ -73,9 +61,6 @@ type mobiliseAskInput struct {
 }
 
 func (a *API) askResponders(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in mobiliseAskInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -88,9 +73,6 @@ func (a *API) askResponders(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (a *API) myAsks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	as, err := a.alliance.MyAsks(r.Context(), p)
 	if err != nil {
 		return err
@@ -99,9 +81,6 @@ func (a *API) myAsks(w http.ResponseWriter, r *http.Request, p auth.Principal) e
 }
 
 func (a *API) getAsk(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	out, err := a.alliance.MyAsk(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return hideAlliance(err)
@@ -116,9 +95,6 @@ type askAnswerInput struct {
 }
 
 func (a *API) answerAsk(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in askAnswerInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -136,9 +112,6 @@ type askReleaseInput struct {
 }
 
 func (a *API) releaseAsk(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in askReleaseInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -151,9 +124,6 @@ func (a *API) releaseAsk(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (a *API) listHours(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	hs, err := a.alliance.Hours(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return hideAlliance(err)
@@ -162,9 +132,6 @@ func (a *API) listHours(w http.ResponseWriter, r *http.Request, p auth.Principal
 }
 
 func (a *API) logHours(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in alliance.NewHours
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -177,9 +144,6 @@ func (a *API) logHours(w http.ResponseWriter, r *http.Request, p auth.Principal)
 }
 
 func (a *API) rateAsk(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.allianceReady(); err != nil {
-		return err
-	}
 	var in alliance.NewRating
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err

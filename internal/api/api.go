@@ -96,6 +96,20 @@ func New(d Deps) *API {
 // Principal on public routes) explicitly, never from the context.
 type handler func(w http.ResponseWriter, r *http.Request, p auth.Principal) error
 
+// needs gates h on a capability whose service a process may run without
+// (advisories, the alliance, incidents, notifications): until ready says it
+// is wired, the route answers 503 with the capability's code, so handlers
+// need not check. It is applied in the route table, where a is nil for
+// Routes(): ready is only called when a request arrives.
+func (a *API) needs(ready func() error, h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		if err := ready(); err != nil {
+			return err
+		}
+		return h(w, r, p)
+	}
+}
+
 // csp forbids everything: API responses are data, never documents.
 const csp = "default-src 'none'; frame-ancestors 'none'"
 

@@ -9,9 +9,6 @@ import (
 )
 
 func (a *API) debt(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	rep, err := a.advisory.Debt(r.Context(), p, r.URL.Query().Get("by"))
 	if err != nil {
 		return err
@@ -20,9 +17,6 @@ func (a *API) debt(w http.ResponseWriter, r *http.Request, p auth.Principal) err
 }
 
 func (a *API) debtTrend(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	days, err := intParam(q, "days")
 	if err != nil {
@@ -38,9 +32,6 @@ func (a *API) debtTrend(w http.ResponseWriter, r *http.Request, p auth.Principal
 // debtCSV exports the ranking as CSV (one row per organisation, sector or
 // province), for leadership's spreadsheets.
 func (a *API) debtCSV(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.advisoryReady(); err != nil {
-		return err
-	}
 	rep, err := a.advisory.Debt(r.Context(), p, r.URL.Query().Get("by"))
 	if err != nil {
 		return err

@@ -44,9 +44,6 @@ func (a *API) incidentsOn() error {
 }
 
 func (a *API) listIncidents(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	pr, err := pageRequest(q)
 	if err != nil {
@@ -80,9 +77,6 @@ func (a *API) listIncidents(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (a *API) reportIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incident.Report
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -95,9 +89,6 @@ func (a *API) reportIncident(w http.ResponseWriter, r *http.Request, p auth.Prin
 }
 
 func (a *API) getIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	v, err := a.incidents.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -133,9 +124,6 @@ func (a *API) reread(w http.ResponseWriter, r *http.Request, p auth.Principal, i
 }
 
 func (a *API) triageIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incident.Triage
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -154,9 +142,6 @@ type incidentTransitionInput struct {
 }
 
 func (a *API) transitionIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentTransitionInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -174,9 +159,6 @@ type incidentReasonInput struct {
 }
 
 func (a *API) rejectIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentReasonInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -195,9 +177,6 @@ type incidentMergeInput struct {
 }
 
 func (a *API) mergeIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentMergeInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -216,9 +195,6 @@ type incidentNoteInput struct {
 }
 
 func (a *API) addIncidentNote(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentNoteInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -241,9 +217,6 @@ type incidentTaskInput struct {
 }
 
 func (a *API) addIncidentTask(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentTaskInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -256,9 +229,6 @@ func (a *API) addIncidentTask(w http.ResponseWriter, r *http.Request, p auth.Pri
 }
 
 func (a *API) updateIncidentTask(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incident.TaskInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -271,9 +241,6 @@ func (a *API) updateIncidentTask(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 func (a *API) pauseIncidentClocks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentReasonInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -286,9 +253,6 @@ func (a *API) pauseIncidentClocks(w http.ResponseWriter, r *http.Request, p auth
 }
 
 func (a *API) resumeIncidentClocks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	inc, err := a.incidents.Resume(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -302,9 +266,6 @@ type incidentAlertInput struct {
 }
 
 func (a *API) linkIncidentAlert(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	var in incidentAlertInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -319,9 +280,6 @@ func (a *API) linkIncidentAlert(w http.ResponseWriter, r *http.Request, p auth.P
 // incidentTaxonomy lists the RSIT categories, the clock profiles and the
 // task templates, for clients building forms.
 func (a *API) incidentTaxonomy(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	c := a.incidents.Clocks()
 	return ok(w, map[string]any{"taxonomy": a.incidents.Taxonomy(), "clock_profiles": c.BaseProfiles(),
 		"default_clock_profile": c.Default, "templates": incident.Templates("")})
@@ -330,9 +288,6 @@ func (a *API) incidentTaxonomy(w http.ResponseWriter, r *http.Request, p auth.Pr
 // attachIncidentFile stores the request body as a file of the incident:
 // POST /incidents/{id}/files?name=…&visibility=shared|internal.
 func (a *API) attachIncidentFile(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	r.Body = http.MaxBytesReader(w, r.Body, incident.MaxFile)
 	f, err := a.incidents.AttachFile(r.Context(), p, r.PathValue("id"), cmp.Or(q.Get("name"), "file"),
@@ -348,9 +303,6 @@ func (a *API) attachIncidentFile(w http.ResponseWriter, r *http.Request, p auth.
 
 // getIncidentFile sends a file's content as an octet stream.
 func (a *API) getIncidentFile(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	f, rc, err := a.incidents.OpenFile(r.Context(), p, r.PathValue("id"), r.PathValue("file"))
 	if err != nil {
 		return err
@@ -386,9 +338,6 @@ type incidentStatsBody struct {
 // incidentStats answers the statistics of one year (Asia/Ho_Chi_Minh), for
 // report:read.
 func (a *API) incidentStats(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.incidentsOn(); err != nil {
-		return err
-	}
 	z := incident.Zone()
 	year := time.Now().In(z).Year()
 	if s := r.URL.Query().Get("year"); s != "" {

@@ -35,9 +35,6 @@ func (a *API) notifyReady() error {
 }
 
 func (a *API) myPreferences(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	ps, err := a.notify.Preferences(r.Context(), p)
 	if err != nil {
 		return err
@@ -50,9 +47,6 @@ func (a *API) myPreferences(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (a *API) setMyPreferences(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	var in preferencesInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -64,9 +58,6 @@ func (a *API) setMyPreferences(w http.ResponseWriter, r *http.Request, p auth.Pr
 }
 
 func (a *API) listNotifications(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	pr, err := pageRequest(q)
 	if err != nil {
@@ -84,9 +75,6 @@ func (a *API) listNotifications(w http.ResponseWriter, r *http.Request, p auth.P
 }
 
 func (a *API) retryNotification(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	d, err := a.notify.Retry(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -118,9 +106,6 @@ type webhookCreated struct {
 }
 
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	f := notify.WebhookFilter{OrgID: q.Get("org")}
 	if s := q.Get("national"); s != "" {
@@ -139,9 +124,6 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, p auth.Princi
 }
 
 func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	var in webhookInput
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -154,9 +136,6 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (a *API) getWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	h, err := a.notify.Webhook(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -165,9 +144,6 @@ func (a *API) getWebhook(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	var in webhookPatch
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -181,9 +157,6 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	if err := a.notifyReady(); err != nil {
-		return err
-	}
 	if err := a.notify.DeleteWebhook(r.Context(), p, r.PathValue("id")); err != nil {
 		return err
 	}

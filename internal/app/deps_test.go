@@ -20,7 +20,7 @@ var domains = []string{
 	// capabilities to come; listed now so they are born under the rule
 	"intel", "ingest", "detect", "alert", "incident", "alliance", "advisory",
 	"evidence", "assessment", "portal", "exposure", "notify", "report",
-	"vuln",
+	"vuln", "csaf", "vulnfeed",
 }
 
 // forbidden are imports no domain may have, directly or through another
