@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -75,10 +76,24 @@ const publishWindow = 64
 // errs.KindRateLimited; other failures errs.KindUnavailable.
 func (p *EventPublisher) Publish(ctx context.Context, b ingest.Batch) error {
 	futures := make([]jetstream.PubAckFuture, 0, publishWindow)
+	// Chunk buffers are reused once the stream acknowledged them (until
+	// then the client may still hold them to send or resend).
+	var bufs []*[]byte
+	release := func() {
+		for _, bp := range bufs {
+			if cap(*bp) <= 8<<20 {
+				chunkBufs.Put(bp)
+			}
+		}
+		bufs = bufs[:0]
+	}
 	subject := EventsSubject + "." + subjectToken(b.OrgID)
 	for _, chunk := range ingest.Chunks(b, p.maxBytes) {
-		data, id := ingest.EncodeChunk(chunk)
-		f, err := p.js.PublishAsync(subject, data, jetstream.WithMsgID(id))
+		bp := chunkBufs.Get().(*[]byte)
+		var id string
+		*bp, id = ingest.AppendChunk(*bp, chunk)
+		bufs = append(bufs, bp)
+		f, err := p.js.PublishAsync(subject, *bp, jetstream.WithMsgID(id))
 		if err != nil {
 			return publishErr(err)
 		}
@@ -87,10 +102,18 @@ func (p *EventPublisher) Publish(ctx context.Context, b ingest.Batch) error {
 				return err
 			}
 			futures = futures[:0]
+			release()
 		}
 	}
-	return confirm(ctx, futures)
+	if err := confirm(ctx, futures); err != nil {
+		return err
+	}
+	release()
+	return nil
 }
+
+// chunkBufs recycles the buffers stream messages are encoded in.
+var chunkBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // confirm waits for every future's acknowledgement.
 func confirm(ctx context.Context, futures []jetstream.PubAckFuture) error {

@@ -26,7 +26,7 @@ func RefOf(ind *intel.Indicator) Ref {
 // Delta is a change to the indicator set. Removed is applied first; then
 // each added indicator replaces any indexed or pending one with the same
 // Ref (a new expiry, TLP or confidence) or is simply added. As with Build,
-// the index keeps windows onto Added: do not change it afterwards.
+// the index packs its own copy of Added.
 type Delta struct {
 	Added   []intel.Indicator
 	Removed []Ref
@@ -75,12 +75,12 @@ func (ix *Index) Apply(d Delta, now time.Time) *Index {
 		// Every new indicator with a valid value, even one already expired
 		// (a withdrawal) or not yet valid, replaces the older ones; the new
 		// ones are in no layer yet, so kill finds only older ones.
-		if r := nx.rec(id); !nx.off.has(id) || hasCanonicalValue(r) {
-			nx.kill(RefOf(r), gone)
+		if ref := nx.ref(id); !nx.off.has(id) || hasCanonicalValue(ref) {
+			nx.kill(ref, gone)
 		}
 	}
 	nx.pending = slices.DeleteFunc(nx.pending, func(id uint32) bool {
-		_, ok := gone[RefOf(nx.rec(id))]
+		_, ok := gone[nx.ref(id)]
 		return ok && id < first
 	})
 	if !ix.next.IsZero() && !now.Before(ix.next) {
@@ -96,7 +96,7 @@ func (ix *Index) Apply(d Delta, now time.Time) *Index {
 
 // hasCanonicalValue reports an indicator whose value is canonical: after
 // classify, one that was not left out as invalid.
-func hasCanonicalValue(r *intel.Indicator) bool {
+func hasCanonicalValue(r Ref) bool {
 	c, ok := canonical(r.Type, r.Value)
 	return ok && c == r.Value
 }
@@ -136,7 +136,7 @@ func (ix *Index) kill(ref Ref, gone map[Ref]struct{}) {
 			continue
 		}
 		for _, id := range l.lookup(k, &one) {
-			if r := ix.rec(id); !ix.off.has(id) && r.Type == ref.Type && r.Value == v && r.Source == ref.Source {
+			if r := ix.ref(id); !ix.off.has(id) && r.Type == ref.Type && r.Value == v && r.Source == ref.Source {
 				ix.off.set(id)
 				ix.live--
 			}
@@ -196,11 +196,12 @@ func (ix *Index) sweep(now time.Time) entries {
 		if ix.off.has(id) {
 			continue
 		}
-		if r := ix.rec(id); !r.ValidAt(now) {
+		if !ix.validAt(id, now) {
 			ix.off.set(id)
 			ix.live--
 		} else {
-			ix.next = earliest(ix.next, r.ValidUntil)
+			_, pr := ix.at(id)
+			ix.next = earliest(ix.next, pr.time(1))
 		}
 	}
 	return due
@@ -215,7 +216,7 @@ func (ix *Index) overlayEntries(added entries) entries {
 	var s entries
 	for _, id := range ix.over.ids {
 		if !ix.off.has(id) {
-			r := ix.rec(id)
+			r := ix.ref(id)
 			if k, ok := keyOf(ix.seed, r.Type, r.Value); ok {
 				s.add(k, id)
 			}
@@ -236,12 +237,12 @@ func (ix *Index) entriesRange() entries {
 		wg.Go(func() {
 			p := &parts[w]
 			for ch := n * w / workers; ch < n*(w+1)/workers; ch++ {
-				for off := range ix.chunks[ch] {
+				for off := range ix.chunkSize(ch) {
 					id := uint32(ch)<<chunkBits | uint32(off)
 					if ix.off.has(id) {
 						continue
 					}
-					r := &ix.chunks[ch][off]
+					r := ix.ref(id)
 					if k, ok := keyOf(ix.seed, r.Type, r.Value); ok {
 						p.add(k, id)
 					}
@@ -263,11 +264,11 @@ func (ix *Index) compact(now time.Time) *Index {
 	keep := make([]intel.Indicator, 0, ix.live+len(ix.pending))
 	for id := range ix.ids() {
 		if !ix.off.has(id) {
-			keep = append(keep, *ix.rec(id))
+			keep = append(keep, ix.rec(id))
 		}
 	}
 	for _, id := range ix.pending {
-		keep = append(keep, *ix.rec(id))
+		keep = append(keep, ix.rec(id))
 	}
 	nx, _ := Build(keep, now)
 	return nx
@@ -277,7 +278,7 @@ func (ix *Index) compact(now time.Time) *Index {
 func (ix *Index) ids() iter.Seq[uint32] {
 	return func(yield func(uint32) bool) {
 		for ch := range ix.chunks {
-			for off := range ix.chunks[ch] {
+			for off := range ix.chunkSize(ch) {
 				if !yield(uint32(ch)<<chunkBits | uint32(off)) {
 					return
 				}

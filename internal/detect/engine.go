@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/khien-cert/khien/internal/alert"
@@ -76,9 +77,12 @@ func (e *Engine) Hits(ev *event.Event) []alert.Hit {
 	}
 	orgs := e.route(ev)
 	excerpt := Excerpt(ev)
+	// The event's strings may share a whole stream message's text
+	// (ingest.Events); a hit keeps copies, not the message.
+	id := strings.Clone(ev.ID)
 	for i := range out {
-		out[i].SensorID, out[i].EventID, out[i].EventTime = ev.SensorID, ev.ID, ev.Time
-		out[i].Orgs, out[i].Excerpt = orgs, excerpt
+		out[i].SensorID, out[i].EventID, out[i].EventTime = ev.SensorID, id, ev.Time
+		out[i].Orgs, out[i].Excerpt, out[i].Value = orgs, excerpt, strings.Clone(out[i].Value)
 	}
 	return out
 }

@@ -28,9 +28,8 @@ const (
 	FieldEmail = "email"
 )
 
-// Records live in chunks of chunkLen; id = chunk<<chunkBits | offset. A
-// chunk is a window onto the caller's slice, or a private copy once a value
-// in it had to be canonicalised.
+// Records live in chunks of chunkLen (see records.go); id = chunk<<chunkBits
+// | offset.
 const (
 	chunkBits = 10
 	chunkLen  = 1 << chunkBits
@@ -42,7 +41,7 @@ const (
 // nil *Index matches nothing.
 type Index struct {
 	seed    maphash.Seed
-	chunks  [][]intel.Indicator
+	chunks  []chunk
 	off     bitset   // ids that must not match: expired, invalid, removed, replaced or pending
 	pending []uint32 // ids not yet valid; they are off until an Apply finds them due
 	base    *layer
@@ -73,10 +72,10 @@ func (s *BuildStats) merge(o *BuildStats) {
 }
 
 // Build compiles the indicators in force at now into an index. The index
-// keeps windows onto inds instead of copying them (a copy would cost more
-// than the index itself), so the caller must not change inds afterwards.
-// Indicators whose Value is not canonical are copied and indexed under
-// their canonical value; those without one are counted as Invalid.
+// keeps its own packed copy of inds (see chunk), so the caller may drop or
+// reuse them. Indicators whose Value is not canonical are indexed, and
+// reported in hits, under their canonical value; those without one are
+// counted as Invalid.
 func Build(inds []intel.Indicator, now time.Time) (*Index, BuildStats) {
 	if len(inds) >= maxIDs {
 		panic("detect: too many indicators for one index")
@@ -90,15 +89,24 @@ func Build(inds []intel.Indicator, now time.Time) (*Index, BuildStats) {
 	return ix, st
 }
 
-// appendChunks adds inds as new chunks and returns the id of inds[0].
+// appendChunks adds inds as new chunks, to be packed by classify, and
+// returns the id of inds[0].
 func (ix *Index) appendChunks(inds []intel.Indicator) uint32 {
 	first := uint32(len(ix.chunks)) << chunkBits
 	ix.chunks = slices.Grow(slices.Clip(ix.chunks), (len(inds)+chunkLen-1)/chunkLen)
 	for lo := 0; lo < len(inds); lo += chunkLen {
 		hi := min(lo+chunkLen, len(inds))
-		ix.chunks = append(ix.chunks, inds[lo:hi:hi])
+		ix.chunks = append(ix.chunks, chunk{src: inds[lo:hi:hi]})
 	}
 	return first
+}
+
+// chunkSize returns how many records chunk ch holds.
+func (ix *Index) chunkSize(ch int) int {
+	if c := &ix.chunks[ch]; c.src != nil {
+		return len(c.src)
+	}
+	return len(ix.chunks[ch].recs)
 }
 
 // idLimit is one more than the largest id in use.
@@ -107,17 +115,14 @@ func (ix *Index) idLimit() uint32 {
 		return 0
 	}
 	last := len(ix.chunks) - 1
-	return uint32(last)<<chunkBits + uint32(len(ix.chunks[last]))
+	return uint32(last)<<chunkBits + uint32(ix.chunkSize(last))
 }
 
-func (ix *Index) rec(id uint32) *intel.Indicator {
-	return &ix.chunks[id>>chunkBits][id&(chunkLen-1)]
-}
-
-// classify checks the n records from id first on and returns the entries
-// of those in force. Invalid, expired and pending ones are marked off,
-// pending ones listed. Work is split by whole chunks across CPUs, so no two
-// workers touch the same chunk or bitset word.
+// classify packs and checks the n records from id first on (whole chunks
+// added by appendChunks) and returns the entries of those in force.
+// Invalid, expired and pending ones are marked off, pending ones listed.
+// Work is split by whole chunks across CPUs, so no two workers touch the
+// same chunk or bitset word.
 func (ix *Index) classify(first uint32, n int, now time.Time) (entries, BuildStats) {
 	nChunks := (n + chunkLen - 1) / chunkLen
 	workers := max(1, min(runtime.GOMAXPROCS(0), nChunks/16))
@@ -152,39 +157,40 @@ type classified struct {
 func (ix *Index) classifyRange(lo, hi uint32, now time.Time) classified {
 	c := classified{stats: BuildStats{ByType: map[intel.Type]int{}}}
 	c.es = make([]entry, 0, hi-lo)
-	private := -1 // the chunk last copied for a fix
-	for id := lo; id < hi; id++ {
-		r := ix.rec(id)
-		v, ok := canonical(r.Type, r.Value)
-		k, kok := keyOf(ix.seed, r.Type, v)
-		switch {
-		case !ok || !kok:
-			c.stats.Invalid++
-			ix.off.set(id)
-			continue
-		case v != r.Value:
-			if ch := int(id >> chunkBits); ch != private {
-				ix.chunks[ch], private = slices.Clone(ix.chunks[ch]), ch
-				r = ix.rec(id)
+	for ch := lo >> chunkBits; ch<<chunkBits < hi; ch++ {
+		src := ix.chunks[ch].src
+		p := newPacker(len(src))
+		for off := range src {
+			id, r := ch<<chunkBits|uint32(off), &src[off]
+			v, ok := canonical(r.Type, r.Value)
+			k, kok := keyOf(ix.seed, r.Type, v)
+			switch {
+			case !ok || !kok:
+				c.stats.Invalid++
+				ix.off.set(id)
+				p.add(r, r.Value)
+				continue
+			case v != r.Value:
+				c.stats.Fixed++
 			}
-			r.Value = v
-			c.stats.Fixed++
+			p.add(r, v)
+			switch {
+			case !r.ValidAt(now) && r.ValidFrom.After(now) && (r.ValidUntil.IsZero() || r.ValidFrom.Before(r.ValidUntil)):
+				c.stats.Pending++
+				c.pending = append(c.pending, id)
+				c.next = earliest(c.next, r.ValidFrom)
+				ix.off.set(id)
+			case !r.ValidAt(now):
+				c.stats.Expired++
+				ix.off.set(id)
+			default:
+				c.stats.Indexed++
+				c.stats.ByType[r.Type]++
+				c.add(k, id)
+				c.next = earliest(c.next, r.ValidUntil)
+			}
 		}
-		switch {
-		case !r.ValidAt(now) && r.ValidFrom.After(now) && (r.ValidUntil.IsZero() || r.ValidFrom.Before(r.ValidUntil)):
-			c.stats.Pending++
-			c.pending = append(c.pending, id)
-			c.next = earliest(c.next, r.ValidFrom)
-			ix.off.set(id)
-		case !r.ValidAt(now):
-			c.stats.Expired++
-			ix.off.set(id)
-		default:
-			c.stats.Indexed++
-			c.stats.ByType[r.Type]++
-			c.add(k, id)
-			c.next = earliest(c.next, r.ValidUntil)
-		}
+		ix.chunks[ch] = p.done()
 	}
 	return c
 }

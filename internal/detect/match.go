@@ -141,11 +141,12 @@ func (ix *Index) emit(multi [][]uint32, v uint32, cl class, canon, field, text s
 		if ix.off.has(id) {
 			continue
 		}
-		r := ix.rec(id)
-		if cl >= classDomain && (r.Value != canon || classOf(r.Type) != cl) {
-			continue
+		if cl >= classDomain {
+			if c, pr := ix.at(id); c.str(pr.value) != canon || classOf(pr.indType()) != cl {
+				continue
+			}
 		}
-		fn(Hit{Indicator: *r, Field: field, Value: text})
+		fn(Hit{Indicator: ix.rec(id), Field: field, Value: text})
 	}
 }
 

@@ -35,7 +35,7 @@ type Worker struct {
 	Engine *Engine
 	Source Source
 	Alerts Recorder
-	Decode func(data []byte, fn func(*event.Event)) error // a message's events (bus.DecodeChunk)
+	Decode func(data []byte, fn func(*event.Event)) error // a message's events (ingest.Events); fn may not keep the event's lists
 	Log    *slog.Logger
 	Batch  int           // messages per fetch (default 8; see Run)
 	Wait   time.Duration // longest wait for a batch (default 1s)

@@ -13,7 +13,9 @@ package event
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -85,6 +87,15 @@ func NewID(sensorID string, raw []byte) string {
 }
 
 var idBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// Clone returns a copy of e that shares no lists or map with it, for an
+// event kept beyond a callback that reuses its storage.
+func (e *Event) Clone() Event {
+	c := *e
+	c.Hosts, c.URLs, c.Hashes, c.Emails = slices.Clone(e.Hosts), slices.Clone(e.URLs), slices.Clone(e.Hashes), slices.Clone(e.Emails)
+	c.Fields = maps.Clone(e.Fields)
+	return c
+}
 
 // Field returns a source field by its flattened name.
 func (e *Event) Field(name string) (string, bool) {

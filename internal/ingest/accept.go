@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -39,12 +38,22 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 	}
 	defer s.release()
 	var recs []Record
+	// The splitter may reuse raw, so records are copied: one after another
+	// into blocks rather than one allocation each. Blocks grow from 4 KiB to
+	// arenaBlock, so a small batch takes little and a large one is copied
+	// about once.
+	var block []byte
 	lim := s.d.Limits
 	err := s.d.Splitter(&countingReader{r: r, max: lim.MaxBatchBytes}, lim.MaxRecord, func(pos int, raw []byte, err error) error {
 		if pos > lim.MaxRecords {
 			return errTooManyRecords
 		}
-		recs = append(recs, Record{Pos: pos, Raw: bytes.Clone(raw), Err: err}) // the splitter may reuse raw
+		if cap(block)-len(block) < len(raw) {
+			block = make([]byte, 0, max(min(arenaBlock, 2*cap(block)), 4<<10, len(raw)))
+		}
+		start := len(block)
+		block = append(block, raw...)
+		recs = append(recs, Record{Pos: pos, Raw: block[start:len(block):len(block)], Err: err})
 		return nil
 	})
 	switch {
@@ -57,6 +66,9 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 	}
 	return s.publish(ctx, sn, recs)
 }
+
+// arenaBlock is the size of the blocks Accept copies records into.
+const arenaBlock = 256 << 10
 
 // Record is one raw record of a batch, or the error that made it unreadable.
 type Record struct {
@@ -112,8 +124,9 @@ func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result
 				return
 			}
 			part := recs[g*ChunkSize : min((g+1)*ChunkSize, len(recs))]
+			evs := eventBufs.Get().(*[]event.Event)
 			b := Batch{SensorID: sn.ID, OrgID: sn.OrgID, Received: now, Records: make([][]byte, 0, len(part)),
-				Events: make([]event.Event, 0, len(part))}
+				Events: (*evs)[:0]}
 			for _, rec := range part {
 				err := rec.Err
 				if err == nil {
@@ -130,13 +143,21 @@ func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result
 			}
 			groups[g].accepted = len(b.Records)
 			groups[g].done = make(chan struct{})
+			// The events are encoded once published; their slice is reused.
+			recycle := func() {
+				clear(b.Events)
+				*evs = b.Events[:0]
+				eventBufs.Put(evs)
+			}
 			if len(b.Records) == 0 {
+				recycle()
 				close(groups[g].done)
 				continue
 			}
 			go func(g *group) {
 				defer close(g.done)
 				g.err = s.d.Publisher.Publish(ctx, b)
+				recycle()
 			}(&groups[g])
 		}
 	}
@@ -165,6 +186,9 @@ func (s *Service) publish(ctx context.Context, sn Sensor, recs []Record) (Result
 	}
 	return res, nil
 }
+
+// eventBufs recycles the slices publish collects a group's events in.
+var eventBufs = sync.Pool{New: func() any { s := make([]event.Event, 0, ChunkSize); return &s }}
 
 func reject(now time.Time, pos int, raw []byte, err error) Reject {
 	r := Reject{At: now, Position: pos, Code: "event.invalid", Message: "the record is not valid"}

@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -103,7 +106,11 @@ type chunkHeader struct {
 // version 2 chunk (b.Events set) after each record its event's model with a
 // uvarint length. The message ID is derived from the records' event IDs, so
 // a re-sent chunk is dropped by the stream.
-func EncodeChunk(b Batch) (data []byte, id string) {
+func EncodeChunk(b Batch) (data []byte, id string) { return AppendChunk(nil, b) }
+
+// AppendChunk is EncodeChunk appending to dst, for a caller that reuses
+// buffers.
+func AppendChunk(dst []byte, b Batch) (data []byte, id string) {
 	withModels := len(b.Records) > 0 && len(b.Events) == len(b.Records)
 	h := chunkHeader{Sensor: b.SensorID, Org: b.OrgID, Received: b.Received.UnixNano()}
 	if withModels {
@@ -117,7 +124,7 @@ func EncodeChunk(b Batch) (data []byte, id string) {
 			size += 256
 		}
 	}
-	data = append(make([]byte, 0, size), hdr...)
+	data = append(slices.Grow(dst[:0], size), hdr...)
 	data = append(data, '\n')
 	sum := sha256.New()
 	var model []byte
@@ -140,55 +147,68 @@ func EncodeChunk(b Batch) (data []byte, id string) {
 var errBadChunk = errors.New("ingest: malformed stream chunk")
 
 // DecodeChunk reads a message made by EncodeChunk. Records alias data.
-func DecodeChunk(data []byte) (Batch, error) { return decodeChunk(data, true) }
-
-// decodeChunk reads a chunk, decoding its events' models only when models
-// is set (a version 2 chunk's models are otherwise skipped).
-func decodeChunk(data []byte, models bool) (Batch, error) {
-	nl := -1
-	for i, c := range data {
-		if c == '\n' {
-			nl = i
-			break
+func DecodeChunk(data []byte) (Batch, error) {
+	var b Batch
+	var text string // the models' strings are substrings of one copy of data
+	hdr, err := walkChunk(data, func(rec, model []byte, at int) error {
+		b.Records = append(b.Records, rec)
+		if model == nil {
+			return nil
 		}
-	}
-	var hdr chunkHeader
-	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 || hdr.Version > chunkVersion {
+		if text == "" {
+			text = string(data)
+		}
+		b.Events = append(b.Events, event.Event{})
+		return decodeModelInto(&b.Events[len(b.Events)-1], text[at:at+len(model)])
+	})
+	if err != nil {
 		return Batch{}, errBadChunk
 	}
-	b := Batch{SensorID: hdr.Sensor, OrgID: hdr.Org, Received: time.Unix(0, hdr.Received).UTC()}
-	next := func(rest []byte) ([]byte, []byte, bool) {
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > uint64(len(rest)-k) {
-			return nil, nil, false
-		}
-		return rest[k : k+int(n)], rest[k+int(n):], true
-	}
-	for rest := data[nl+1:]; len(rest) > 0; {
-		rec, after, ok := next(rest)
-		if !ok {
-			return Batch{}, errBadChunk
-		}
-		b.Records = append(b.Records, rec)
-		rest = after
-		if hdr.Version != chunkVersion {
-			continue
-		}
-		model, after, ok := next(rest)
-		if !ok {
-			return Batch{}, errBadChunk
-		}
-		rest = after
-		if !models {
-			continue
-		}
-		ev, err := decodeModel(model)
-		if err != nil {
-			return Batch{}, errBadChunk
-		}
-		b.Events = append(b.Events, ev)
-	}
+	b.SensorID, b.OrgID, b.Received = hdr.Sensor, hdr.Org, time.Unix(0, hdr.Received).UTC()
 	return b, nil
+}
+
+// walkChunk checks a chunk's header and calls fn with each record and, in a
+// version 2 chunk, its model encoding and the model's offset in data (nil
+// and 0 in a version 1 chunk), in order. It stops at fn's first error or at
+// the first damage, after the records before it.
+func walkChunk(data []byte, fn func(rec, model []byte, at int) error) (chunkHeader, error) {
+	var hdr chunkHeader
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 || hdr.Version > chunkVersion {
+		return hdr, errBadChunk
+	}
+	// next reads a uvarint-prefixed value at data[i:].
+	next := func(i int) (val []byte, end int, ok bool) {
+		n, k := binary.Uvarint(data[i:])
+		if k <= 0 || n > uint64(len(data)-i-k) {
+			return nil, 0, false
+		}
+		return data[i+k : i+k+int(n)], i + k + int(n), true
+	}
+	for i := nl + 1; i < len(data); {
+		rec, end, ok := next(i)
+		if !ok {
+			return hdr, errBadChunk
+		}
+		i = end
+		var model []byte
+		at := 0
+		if hdr.Version == chunkVersion {
+			if model, end, ok = next(i); !ok {
+				return hdr, errBadChunk
+			}
+			at, i = end-len(model), end
+			model = model[:len(model):len(model)]
+			if model == nil {
+				model = []byte{}
+			}
+		}
+		if err := fn(rec, model, at); err != nil {
+			return hdr, err
+		}
+	}
+	return hdr, nil
 }
 
 // Normalize decodes one raw record of a sensor into an event stamped with its
@@ -259,29 +279,57 @@ func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
 // Fields; with fields set (Sigma rules need them), and for version 1 chunks,
 // the records are decoded again with d, exactly as ingest decoded them. A
 // record that no longer decodes (it did when accepted) is skipped and counted.
+//
+// The event passed to fn is reused for the next one: its lists are valid
+// only during the call (keep ev.Clone()). Its strings stay valid, and keep
+// the chunk's text alive while they are held. A damaged chunk ends with an
+// error after the events before the damage.
 func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped int, err error) {
-	b, err := decodeChunk(data, !fields)
+	// The first walk checks the chunk and gathers the models, so that all
+	// the events' strings share one copy of them (not of the records).
+	buf := modelBufs.Get().(*[]byte)
+	models := (*buf)[:0]
+	hdr, err := walkChunk(data, func(_, model []byte, _ int) error {
+		if !fields {
+			models = append(models, model...)
+		}
+		return nil
+	})
+	text := string(models)
+	if cap(models) <= 4<<20 {
+		*buf = models
+		modelBufs.Put(buf)
+	}
 	if err != nil {
 		return 0, err
 	}
-	if len(b.Events) == len(b.Records) && len(b.Events) > 0 {
-		for i := range b.Events {
-			ev := &b.Events[i]
-			ev.SensorID, ev.OrgID, ev.Received = b.SensorID, b.OrgID, b.Received
-			if ev.Time.IsZero() {
-				ev.Time = b.Received
+	received := time.Unix(0, hdr.Received).UTC()
+	var ev event.Event
+	at := 0
+	_, err = walkChunk(data, func(raw, model []byte, _ int) error {
+		if model != nil && !fields {
+			m := text[at : at+len(model)]
+			at += len(model)
+			if err := decodeModelInto(&ev, m); err != nil {
+				return errBadChunk
 			}
-			fn(ev)
+			ev.SensorID, ev.OrgID, ev.Received = hdr.Sensor, hdr.Org, received
+			if ev.Time.IsZero() {
+				ev.Time = received
+			}
+			fn(&ev)
+			return nil
 		}
-		return 0, nil
-	}
-	for _, raw := range b.Records {
-		ev, err := Normalize(d, b.SensorID, b.OrgID, raw, b.Received)
+		one, err := Normalize(d, hdr.Sensor, hdr.Org, raw, received)
 		if err != nil {
 			skipped++
-			continue
+			return nil
 		}
-		fn(&ev)
-	}
-	return skipped, nil
+		fn(&one)
+		return nil
+	})
+	return skipped, err
 }
+
+// modelBufs recycles the buffers Events gathers models in.
+var modelBufs = sync.Pool{New: func() any { return new([]byte) }}

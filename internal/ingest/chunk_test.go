@@ -55,7 +55,7 @@ func TestEventsStampLikeIngest(t *testing.T) {
 	at := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
 	data, _ := EncodeChunk(Batch{SensorID: "s1", OrgID: "o1", Received: at, Records: [][]byte{[]byte("x"), []byte("bad")}})
 	var evs []event.Event
-	skipped, err := Events(data, fakeDecoder{}, false, func(ev *event.Event) { evs = append(evs, *ev) })
+	skipped, err := Events(data, fakeDecoder{}, false, func(ev *event.Event) { evs = append(evs, ev.Clone()) })
 	if err != nil || skipped != 1 || len(evs) != 1 {
 		t.Fatalf("Events = %d skipped, %v, %d events", skipped, err, len(evs))
 	}
@@ -71,7 +71,7 @@ func TestEventsStampLikeIngest(t *testing.T) {
 	}
 	data2, _ := EncodeChunk(Batch{SensorID: "s1", OrgID: "o1", Received: at, Records: [][]byte{[]byte("x")}, Events: []event.Event{norm}})
 	evs = nil
-	if _, err := Events(data2, panicDecoder{}, false, func(ev *event.Event) { evs = append(evs, *ev) }); err != nil || len(evs) != 1 {
+	if _, err := Events(data2, panicDecoder{}, false, func(ev *event.Event) { evs = append(evs, ev.Clone()) }); err != nil || len(evs) != 1 {
 		t.Fatalf("Events(v2) = %v, %d events", err, len(evs))
 	}
 	if evs[0].ID != ev.ID || evs[0].Kind != "x" || evs[0].SensorID != "s1" || !evs[0].Time.Equal(at) || !evs[0].Received.Equal(at) {

@@ -139,27 +139,38 @@ func (r *modelReader) bin() string {
 	return s
 }
 
-func (r *modelReader) list() []string {
+// list reads a list into dst's storage (reused from an earlier event).
+func (r *modelReader) list(dst []string) []string {
 	n := r.uvarint()
 	if r.err || n == 0 {
-		return nil
+		return dst[:0]
 	}
 	if n > uint64(len(r.s)-r.i) { // every string takes at least one byte
 		r.err = true
-		return nil
+		return dst[:0]
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = r.str()
+	dst = dst[:0]
+	for range n {
+		dst = append(dst, r.str())
 	}
-	return out
+	return dst
 }
 
 // decodeModel decodes a model encoding made by appendModel; it fails on
 // truncated or trailing data and on invalid times and addresses.
 func decodeModel(data []byte) (event.Event, error) {
-	r := modelReader{s: string(data)}
 	var ev event.Event
+	if err := decodeModelInto(&ev, string(data)); err != nil {
+		return event.Event{}, err
+	}
+	return ev, nil
+}
+
+// decodeModelInto decodes the model encoding s into ev, reusing the storage
+// of ev's lists; ev's strings are substrings of s. Every model field is
+// set; the rest of ev is left as it is.
+func decodeModelInto(ev *event.Event, s string) error {
+	r := modelReader{s: s}
 	ev.ID = r.str()
 	if t := r.bin(); !r.err {
 		if ev.Time.UnmarshalBinary([]byte(t)) != nil {
@@ -174,10 +185,10 @@ func decodeModel(data []byte) (event.Event, error) {
 	ev.DstIP = r.addr()
 	ev.DstPort = r.port()
 	ev.Proto = r.str()
-	ev.Hosts = r.list()
-	ev.URLs = r.list()
-	ev.Hashes = r.list()
-	ev.Emails = r.list()
+	ev.Hosts = r.list(ev.Hosts)
+	ev.URLs = r.list(ev.URLs)
+	ev.Hashes = r.list(ev.Hashes)
+	ev.Emails = r.list(ev.Emails)
 	ev.User = r.str()
 	ev.Process = r.str()
 	ev.CommandLine = r.str()
@@ -188,11 +199,11 @@ func decodeModel(data []byte) (event.Event, error) {
 		sev = ^sev
 	}
 	if r.err || r.i != len(r.s) || int64(int(sev)) != sev {
-		return event.Event{}, errBadModel
+		return errBadModel
 	}
 	ev.Severity = int(sev)
 	if ev.Time.Location() != time.UTC {
 		ev.Time = ev.Time.UTC()
 	}
-	return ev, nil
+	return nil
 }

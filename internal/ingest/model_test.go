@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -82,7 +83,7 @@ func agree(t *testing.T, raws [][]byte) {
 	}
 	for _, fields := range []bool{false, true} {
 		var got []event.Event
-		skipped, err := ingest.Events(data, telemetryDecoder{}, fields, func(ev *event.Event) { got = append(got, *ev) })
+		skipped, err := ingest.Events(data, telemetryDecoder{}, fields, func(ev *event.Event) { got = append(got, ev.Clone()) })
 		if err != nil || skipped != 0 || len(got) != len(want) {
 			t.Fatalf("Events(fields=%v) = %d skipped, %v, %d events; want %d", fields, skipped, err, len(got), len(want))
 		}
@@ -118,7 +119,7 @@ func TestEventsReadsVersion1Chunks(t *testing.T) {
 	data, _ := ingest.EncodeChunk(ingest.Batch{SensorID: "s", OrgID: "o", Received: at, Records: [][]byte{raw}})
 	want, _ := ingest.Normalize(telemetryDecoder{}, "s", "o", raw, at)
 	var got []event.Event
-	if _, err := ingest.Events(data, telemetryDecoder{}, false, func(ev *event.Event) { got = append(got, *ev) }); err != nil || len(got) != 1 {
+	if _, err := ingest.Events(data, telemetryDecoder{}, false, func(ev *event.Event) { got = append(got, ev.Clone()) }); err != nil || len(got) != 1 {
 		t.Fatalf("Events = %v, %d events", err, len(got))
 	}
 	if !reflect.DeepEqual(got[0], want) || got[0].Fields == nil {
@@ -138,7 +139,8 @@ func FuzzModelAgrees(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) { agree(t, [][]byte{raw}) })
 }
 
-// capture is a Publisher keeping what it is given.
+// capture is a Publisher keeping copies of what it is given (Publish may
+// not keep the batch itself).
 type capture struct {
 	mu      sync.Mutex
 	batches []ingest.Batch
@@ -147,6 +149,8 @@ type capture struct {
 func (c *capture) Publish(_ context.Context, b ingest.Batch) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	b.Events = slices.Clone(b.Events)
+	b.Records = slices.Clone(b.Records)
 	c.batches = append(c.batches, b)
 	return nil
 }

@@ -38,6 +38,7 @@ type Store interface {
 
 // Publisher stores a batch's records durably. Publish returns nil only once
 // every record is stored; a chunk stored before is dropped as a duplicate.
+// It may not keep b, whose slices ingest reuses once Publish returns.
 type Publisher interface {
 	Publish(ctx context.Context, b Batch) error
 }

@@ -57,8 +57,11 @@ func (db *DB) RecordHits(ctx context.Context, hits []alert.Hit, now time.Time) (
 		var ids []string
 		err = db.tx(ctx, func(tx *sql.Tx) error {
 			ids = ids[:0]
+			// The new alerts' audit entries go in together at the end: one
+			// tree head and checkpoint signature for the batch, not one each.
+			var created []audit.Entry
 			for _, h := range hits {
-				id, grown, err := db.recordHit(ctx, tx, h, now)
+				id, grown, err := db.recordHit(ctx, tx, h, now, &created)
 				if err != nil {
 					return err
 				}
@@ -66,7 +69,7 @@ func (db *DB) RecordHits(ctx context.Context, hits []alert.Hit, now time.Time) (
 					ids = append(ids, id)
 				}
 			}
-			return nil
+			return db.appendAudit(ctx, tx, created...)
 		})
 		if errs.Is(err, errs.KindConflict) && attempt < 3 {
 			continue
@@ -92,8 +95,9 @@ func matchKey(h alert.Hit) string {
 	return h.Indicator
 }
 
-// recordHit folds one hit; it reports the alert and whether it was created or grew.
-func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time) (string, bool, error) {
+// recordHit folds one hit; it reports the alert and whether it was created
+// or grew, and adds a created alert's audit entry to created.
+func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time, created *[]audit.Entry) (string, bool, error) {
 	orgs, err := unsuppressed(ctx, tx, h, now)
 	if err != nil || orgs == nil {
 		return "", false, err
@@ -101,11 +105,13 @@ func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.T
 	key := h.DedupeKey()
 	var id string
 	err = tx.QueryRowContext(ctx, `SELECT id FROM alerts WHERE dedupe_key = $1 AND state IN ('new', 'acknowledged')`, key).Scan(&id)
-	created := errors.Is(err, sql.ErrNoRows)
-	if created {
-		if id, err = db.insertAlert(ctx, tx, h, key, now); err != nil {
+	isNew := errors.Is(err, sql.ErrNoRows)
+	if isNew {
+		var e audit.Entry
+		if id, e, err = db.insertAlert(ctx, tx, h, key, now); err != nil {
 			return "", false, err
 		}
+		*created = append(*created, e)
 	} else if err != nil {
 		return "", false, err
 	}
@@ -114,7 +120,7 @@ func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.T
 		return "", false, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return id, created, nil // a re-delivered event: already counted
+		return id, isNew, nil // a re-delivered event: already counted
 	}
 	seen := h.EventTime.UTC().Truncate(microsecond)
 	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET count = count + 1,
@@ -172,7 +178,8 @@ func unsuppressed(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time) (
 	return out, nil
 }
 
-func (db *DB) insertAlert(ctx context.Context, tx *sql.Tx, h alert.Hit, key string, now time.Time) (string, error) {
+// insertAlert adds a new alert and returns its ID and its audit entry.
+func (db *DB) insertAlert(ctx context.Context, tx *sql.Tx, h alert.Hit, key string, now time.Time) (string, audit.Entry, error) {
 	id := newID()
 	seen := h.EventTime.UTC().Truncate(microsecond)
 	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (id, dedupe_key, kind, severity, title, rule_id, indicator, matched_field,
@@ -181,15 +188,15 @@ func (db *DB) insertAlert(ctx context.Context, tx *sql.Tx, h alert.Hit, key stri
 		id, key, h.Kind, h.Severity, h.Title, h.RuleID, h.Indicator, h.Field, h.Value, h.SensorID, h.TLP.String(),
 		alert.StateNew, seen, seen, h.Excerpt, strings.Join(h.Sources, "\n"), now, now)
 	if db.d.isUnique(err) {
-		return "", errs.Conflict("alert.race", "another process created this alert")
+		return "", audit.Entry{}, errs.Conflict("alert.race", "another process created this alert")
 	}
 	if err != nil {
-		return "", err
+		return "", audit.Entry{}, err
 	}
 	org := ""
 	if len(h.Orgs) > 0 {
 		org = h.Orgs[0].OrgID
 	}
 	e := audit.New(auth.System(), "alert.create", "alert", id, org).WithDetail(map[string]string{"kind": string(h.Kind), "title": h.Title})
-	return id, db.appendAudit(ctx, tx, e)
+	return id, e, nil
 }

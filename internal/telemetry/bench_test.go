@@ -76,3 +76,16 @@ func BenchmarkFlatten(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkIngestEVE is what ingest does with each record: detect its
+// format, then DecodeModel (the event without Fields).
+func BenchmarkIngestEVE(b *testing.B) {
+	raw := []byte(benchEVE)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeModel(Detect(raw), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -67,15 +67,15 @@ func (d Decoder) decode(format event.Format, raw []byte, keep bool) (event.Event
 	}
 	switch format {
 	case event.FormatEVE:
-		return decodeJSON(raw, format, mapEVE, keep)
+		return decodeJSON(raw, format, keep)
 	case event.FormatZeek:
-		return decodeJSON(raw, format, mapZeek, keep)
+		return decodeJSON(raw, format, keep)
 	case event.FormatECS:
-		return decodeJSON(raw, format, mapECS, keep)
+		return decodeJSON(raw, format, keep)
 	case event.FormatWindows:
-		return decodeJSON(raw, format, mapWindows, keep)
+		return decodeJSON(raw, format, keep)
 	case event.FormatJSON:
-		return decodeJSON(raw, format, mapGeneric, keep)
+		return decodeJSON(raw, format, keep)
 	case event.FormatCEF:
 		return d.decodeCEF(raw)
 	case event.FormatSyslog:
@@ -99,9 +99,9 @@ func (d Decoder) loc() *time.Location {
 }
 
 // decodeJSON flattens a JSON record (unwrapping an Elasticsearch hit's
-// _source) and lets a format's mapper fill the Event from the fields. With
+// _source) and lets the format's mapper fill the Event from the fields. With
 // keep unset the fields go into a pooled map that the event does not keep.
-func decodeJSON(raw []byte, format event.Format, mapper func(*event.Event, fields) error, keep bool) (event.Event, error) {
+func decodeJSON(raw []byte, format event.Format, keep bool) (event.Event, error) {
 	var f map[string]string
 	flat := func(raw []byte) (err error) {
 		if keep {
@@ -133,10 +133,26 @@ func decodeJSON(raw []byte, format event.Format, mapper func(*event.Event, field
 	if keep {
 		ev.Fields = f
 	}
-	if err := mapper(&ev, f); err != nil {
+	if err := mapJSON(&ev, f); err != nil {
 		return event.Event{}, err
 	}
 	return ev, nil
+}
+
+// mapJSON lets ev.Format's mapper fill ev. The calls are direct, not
+// through a function value, so that ev does not escape to the heap.
+func mapJSON(ev *event.Event, f fields) error {
+	switch ev.Format {
+	case event.FormatEVE:
+		return mapEVE(ev, f)
+	case event.FormatZeek:
+		return mapZeek(ev, f)
+	case event.FormatECS:
+		return mapECS(ev, f)
+	case event.FormatWindows:
+		return mapWindows(ev, f)
+	}
+	return mapGeneric(ev, f)
 }
 
 // scratchMaps recycles the field maps of DecodeModel; a map that grew past

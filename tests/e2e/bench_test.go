@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -111,6 +113,16 @@ func batches(events []gen.Sample, size int) [][]byte {
 // the stream's disk syncs (SyncAlways).
 func BenchmarkPipelineThroughput(b *testing.B) {
 	p := newPipeline(b)
+	if f := os.Getenv("KHIEN_BENCH_CPUPROFILE"); f != "" {
+		// Profiles the timed rounds only, not the 1M indicators' set-up (and
+		// KHIEN_BENCH_HEAPPROFILE writes the live heap after each round).
+		out, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprof.StartCPUProfile(out)
+		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	}
 	const n, size, senders = 200_000, 2_000, 4
 	var round int
 	for b.Loop() {
@@ -119,6 +131,8 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 		round++
 		work := batches(events, size)
 		b.StartTimer()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		start, cpu0 := time.Now(), cpuTime()
 		var wg sync.WaitGroup
 		next := make(chan []byte)
@@ -135,8 +149,16 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 		close(next)
 		wg.Wait()
 		p.drained(b)
+		if f := os.Getenv("KHIEN_BENCH_HEAPPROFILE"); f != "" {
+			out, _ := os.Create(f)
+			pprof.WriteHeapProfile(out)
+			out.Close()
+		}
 		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
 		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/n, "cpu-µs/event")
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/n, "alloc-B/event")
+		b.ReportMetric(float64(m1.NumGC-m0.NumGC), "gc-cycles")
 	}
 }
 
