@@ -72,22 +72,22 @@ func (d Decoder) cef(s string, origin cefOrigin) (event.Event, error) {
 	if err != nil {
 		return event.Event{}, err
 	}
-	f := make(fields, 16+len(origin.fields))
+	m := make(map[string]string, 16+len(origin.fields))
 	for k, v := range origin.fields {
-		f[k] = v
+		m[k] = v
 	}
 	for i, v := range header {
-		f[cefHeaderNames[i]] = v
+		m[cefHeaderNames[i]] = v
 	}
 	var keys []string // in order, for deterministic hashes
 	parseCEFExtension(ext, func(k, v string) {
-		if _, dup := f[k]; !dup {
+		if _, dup := m[k]; !dup {
 			keys = append(keys, k)
 		}
-		f[k] = v
+		m[k] = v
 	})
-	ev := event.Event{Format: event.FormatCEF, Fields: f, Signature: header[5], Severity: cefSeverity(header[6])}
-	d.mapCEF(&ev, f, keys, origin)
+	ev := event.Event{Format: event.FormatCEF, Fields: m, Signature: header[5], Severity: cefSeverity(header[6])}
+	d.mapCEF(&ev, fields{m: m}, keys, origin)
 	return ev, nil
 }
 
@@ -259,9 +259,9 @@ func (d Decoder) mapCEF(ev *event.Event, f fields, keys []string, origin cefOrig
 	std := make(map[string]string, 16)
 	for _, k := range keys {
 		if short, ok := cefLongNames[k]; ok {
-			std[short] = f[k]
+			std[short] = f.get(k)
 		} else {
-			std[k] = f[k]
+			std[k] = f.get(k)
 		}
 	}
 	get := func(k string) string { return strings.TrimSpace(std[k]) }
@@ -300,7 +300,7 @@ func (d Decoder) mapCEF(ev *event.Event, f fields, keys []string, origin cefOrig
 	for _, k := range keys {
 		u := strings.ToUpper(k)
 		if strings.HasSuffix(u, "MD5") || strings.HasSuffix(u, "SHA1") || strings.HasSuffix(u, "SHA256") {
-			addHashes(ev, f[k])
+			addHashes(ev, f.get(k))
 		}
 	}
 }

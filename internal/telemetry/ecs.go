@@ -14,13 +14,13 @@ import (
 // ecsKind), else the first category, else event.kind. Keys may be nested
 // objects or already dotted; flattening makes both "source.ip".
 func mapECS(ev *event.Event, f fields) error {
-	ts := f["@timestamp"]
+	ts := f.get("@timestamp")
 	t, ok := parseTimestamp(ts)
 	if !ok {
 		return errTimestamp(event.FormatECS, "@timestamp", ts)
 	}
 	ev.Time = t
-	ev.Kind = ecsKind(f.list("event.category"), f.list("event.type"), f["event.kind"])
+	ev.Kind = ecsKind(f.list("event.category"), f.list("event.type"), f.get("event.kind"))
 	ev.Device = f.first("host.name", "observer.hostname", "agent.hostname", "host.hostname")
 	ev.SrcIP = parseAddr(f.first("source.ip", "client.ip"))
 	ev.SrcPort = parsePort(f.first("source.port", "client.port"))
@@ -29,16 +29,16 @@ func mapECS(ev *event.Event, f fields) error {
 	ev.Proto = lower(f.first("network.transport", "network.protocol"))
 	ev.User = f.first("user.name", "source.user.name", "user.id")
 	ev.Process = f.first("process.executable", "process.name")
-	ev.CommandLine = f["process.command_line"]
+	ev.CommandLine = f.get("process.command_line")
 	ev.Signature = f.first("rule.name", "threat.indicator.name")
-	ev.Severity = parseInt(f["event.severity"])
-	addHosts(ev, f["dns.question.name"], f["url.domain"], f["destination.domain"], f["source.domain"],
-		f["tls.client.server_name"], f["server.domain"], f["client.domain"])
+	ev.Severity = parseInt(f.get("event.severity"))
+	addHosts(ev, f.get("dns.question.name"), f.get("url.domain"), f.get("destination.domain"), f.get("source.domain"),
+		f.get("tls.client.server_name"), f.get("server.domain"), f.get("client.domain"))
 	if u := ecsURL(f); u != "" {
 		ev.AddURL(u)
 	}
 	for _, p := range ecsHashPrefixes {
-		addHashes(ev, f[p+"md5"], f[p+"sha1"], f[p+"sha256"])
+		addHashes(ev, f.get(p+"md5"), f.get(p+"sha1"), f.get(p+"sha256"))
 	}
 	f.each("email.attachments", ".file.hash.sha256", func(_ int, v string) { addHashes(ev, v) })
 	for _, k := range []string{"email.from.address", "email.to.address", "email.cc.address", "email.bcc.address",
@@ -56,29 +56,29 @@ var ecsHashPrefixes = []string{"file.hash.", "process.hash.", "process.parent.ha
 // ecsURL picks url.full, url.original when absolute, or builds one from
 // url.scheme, url.domain, url.port, url.path and url.query.
 func ecsURL(f fields) string {
-	if u := f["url.full"]; u != "" {
+	if u := f.get("url.full"); u != "" {
 		return u
 	}
-	orig := f["url.original"]
+	orig := f.get("url.original")
 	if strings.Contains(orig, "://") {
 		return orig
 	}
-	domain := f["url.domain"]
+	domain := f.get("url.domain")
 	if domain == "" {
 		return ""
 	}
 	target := orig
 	if target == "" || target[0] != '/' {
-		target = f["url.path"]
-		if q := f["url.query"]; q != "" {
+		target = f.get("url.path")
+		if q := f.get("url.query"); q != "" {
 			target += "?" + q
 		}
 	}
 	if target == "" {
 		target = "/"
 	}
-	port := parsePort(f["url.port"])
-	return webURL(domain, target, port, lower(f["url.scheme"]))
+	port := parsePort(f.get("url.port"))
+	return webURL(domain, target, port, lower(f.get("url.scheme")))
 }
 
 // ecsKind maps ECS categorisation onto the Sigma log categories rules are

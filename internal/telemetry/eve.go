@@ -14,32 +14,32 @@ import (
 // the v3 queries/answers arrays); URLs from http.hostname + http.url (the
 // scheme from app_proto, else port 443 means https); hashes from fileinfo; e-mails from smtp and email.
 func mapEVE(ev *event.Event, f fields) error {
-	ts := f["timestamp"]
+	ts := f.get("timestamp")
 	t, ok := parseTimestamp(ts)
 	if !ok {
 		return errTimestamp(event.FormatEVE, "timestamp", ts)
 	}
 	ev.Time = t
-	ev.Kind = f["event_type"]
-	ev.Device = f["host"]
-	ev.SrcIP, ev.SrcPort = parseAddr(f["src_ip"]), parsePort(f["src_port"])
-	ev.DstIP, ev.DstPort = parseAddr(f["dest_ip"]), parsePort(f["dest_port"])
-	ev.Proto = lower(f["proto"])
-	if sig := f["alert.signature"]; sig != "" {
+	ev.Kind = f.get("event_type")
+	ev.Device = f.get("host")
+	ev.SrcIP, ev.SrcPort = parseAddr(f.get("src_ip")), parsePort(f.get("src_port"))
+	ev.DstIP, ev.DstPort = parseAddr(f.get("dest_ip")), parsePort(f.get("dest_port"))
+	ev.Proto = lower(f.get("proto"))
+	if sig := f.get("alert.signature"); sig != "" {
 		ev.Signature = sig
-		ev.Severity = parseInt(f["alert.severity"])
+		ev.Severity = parseInt(f.get("alert.severity"))
 	}
-	addHosts(ev, f["tls.sni"], f["http.hostname"])
-	if ev.Kind == "dns" || f["dns.rrname"] != "" || f["dns.queries.0.rrname"] != "" {
+	addHosts(ev, f.get("tls.sni"), f.get("http.hostname"))
+	if ev.Kind == "dns" || f.get("dns.rrname") != "" || f.get("dns.queries.0.rrname") != "" {
 		eveDNS(ev, f)
 	}
-	if host := f["http.hostname"]; host != "" {
-		if u := webURL(host, f["http.url"], serverPort(ev.SrcPort, ev.DstPort), eveScheme(f["app_proto"])); u != "" {
+	if host := f.get("http.hostname"); host != "" {
+		if u := webURL(host, f.get("http.url"), serverPort(ev.SrcPort, ev.DstPort), eveScheme(f.get("app_proto"))); u != "" {
 			ev.AddURL(u)
 		}
 	}
-	addHashes(ev, f["fileinfo.md5"], f["fileinfo.sha1"], f["fileinfo.sha256"])
-	if f["smtp.helo"] != "" || f["smtp.mail_from"] != "" || f["email.from"] != "" {
+	addHashes(ev, f.get("fileinfo.md5"), f.get("fileinfo.sha1"), f.get("fileinfo.sha256"))
+	if f.get("smtp.helo") != "" || f.get("smtp.mail_from") != "" || f.get("email.from") != "" {
 		eveMail(ev, f)
 	}
 	return nil
@@ -61,9 +61,9 @@ func eveScheme(appProto string) string {
 var dnsNameTypes = map[string]bool{"CNAME": true, "NS": true, "PTR": true, "MX": true, "DNAME": true}
 
 func eveDNS(ev *event.Event, f fields) {
-	addHosts(ev, f["dns.rrname"])
-	if dnsNameTypes[f["dns.rrtype"]] {
-		addHosts(ev, f["dns.rdata"])
+	addHosts(ev, f.get("dns.rrname"))
+	if dnsNameTypes[f.get("dns.rrtype")] {
+		addHosts(ev, f.get("dns.rdata"))
 	}
 	for _, arr := range []string{"dns.queries", "dns.query", "dns.answers", "dns.authorities"} {
 		f.each(arr, ".rrname", func(_ int, v string) { addHosts(ev, v) })
@@ -71,7 +71,7 @@ func eveDNS(ev *event.Event, f fields) {
 	for _, arr := range []string{"dns.answers", "dns.authorities"} {
 		f.each(arr, ".rrtype", func(i int, t string) {
 			if dnsNameTypes[t] {
-				addHosts(ev, f[arr+"."+strconv.Itoa(i)+".rdata"])
+				addHosts(ev, f.get(arr+"."+strconv.Itoa(i)+".rdata"))
 			}
 		})
 	}
@@ -83,7 +83,7 @@ func eveDNS(ev *event.Event, f fields) {
 }
 
 func eveMail(ev *event.Event, f fields) {
-	addEmails(ev, f["smtp.mail_from"], f["email.from"])
+	addEmails(ev, f.get("smtp.mail_from"), f.get("email.from"))
 	for _, k := range []string{"smtp.rcpt_to", "email.to", "email.cc"} {
 		for _, v := range f.list(k) {
 			for _, a := range strings.Split(v, ",") {

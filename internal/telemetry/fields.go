@@ -1,6 +1,9 @@
 package telemetry
 
 import (
+	"hash/maphash"
+	"iter"
+	"maps"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -8,14 +11,52 @@ import (
 	"github.com/khien-cert/khien/internal/event"
 )
 
-// fields is a record's flattened fields (see flatten), which the format
-// mappers read.
-type fields map[string]string
+// fields is a record's flattened fields, which the format mappers read:
+// either a map (Decode keeps it as Event.Fields; CEF builds one) or a
+// table over the flattener's key/value pairs, which DecodeModel uses so
+// that no map is built and cleared for every record. Both give the same
+// answers: a repeated key's last value wins.
+type fields struct {
+	m map[string]string
+	t *fieldTable
+}
+
+// lookup returns the value at key and whether there is one.
+func (f fields) lookup(key string) (string, bool) {
+	if f.t != nil {
+		return f.t.lookup(key)
+	}
+	v, ok := f.m[key]
+	return v, ok
+}
+
+// get returns the value at key, "" when there is none.
+func (f fields) get(key string) string {
+	v, _ := f.lookup(key)
+	return v
+}
+
+// set sets the value at key (mappers that add aliases).
+func (f fields) set(key, value string) {
+	if f.t != nil {
+		f.t.set(key, value)
+		return
+	}
+	f.m[key] = value
+}
+
+// all yields every key and its value, in no particular order.
+func (f fields) all() iter.Seq2[string, string] {
+	if f.t != nil {
+		return f.t.all
+	}
+	return maps.All(f.m)
+}
 
 // first returns the first non-empty value among keys.
 func (f fields) first(keys ...string) string {
 	for _, k := range keys {
-		if v := f[k]; v != "" {
+		if v := f.get(k); v != "" {
 			return v
 		}
 	}
@@ -25,12 +66,12 @@ func (f fields) first(keys ...string) string {
 // list returns the values at key: the value itself when it is a scalar, or
 // key.0, key.1 … when it was an array.
 func (f fields) list(key string) []string {
-	if v, ok := f[key]; ok {
+	if v, ok := f.lookup(key); ok {
 		return []string{v}
 	}
 	var out []string
 	for i := 0; ; i++ {
-		v, ok := f[key+"."+strconv.Itoa(i)]
+		v, ok := f.lookup(key + "." + strconv.Itoa(i))
 		if !ok {
 			return out
 		}
@@ -43,11 +84,82 @@ func (f fields) list(key string) []string {
 // scalars, else starts with a dot).
 func (f fields) each(prefix, suffix string, fn func(int, string)) {
 	for i := 0; ; i++ {
-		v, ok := f[prefix+"."+strconv.Itoa(i)+suffix]
+		v, ok := f.lookup(prefix + "." + strconv.Itoa(i) + suffix)
 		if !ok {
 			return
 		}
 		fn(i, v)
+	}
+}
+
+// fieldTable is an open-addressing hash index over key/value pairs. It is
+// reused from record to record: resetting it clears a slice of integers,
+// where clearing a map of strings costs a write barrier per entry while
+// the garbage collector runs.
+type fieldTable struct {
+	kvs   []keyValue
+	slots []uint32 // 1 + an index into kvs; 0 is free; the length is a power of two
+	seed  maphash.Seed
+}
+
+// reset makes t index kvs, whose pairs it then owns until the next reset.
+func (t *fieldTable) reset(kvs []keyValue) {
+	if t.seed == (maphash.Seed{}) {
+		t.seed = maphash.MakeSeed()
+	}
+	t.kvs = kvs
+	n := 16
+	for n < 2*len(kvs) {
+		n *= 2
+	}
+	if cap(t.slots) < n {
+		t.slots = make([]uint32, n)
+	} else {
+		t.slots = t.slots[:n]
+		clear(t.slots)
+	}
+	for i := range kvs {
+		t.insert(i)
+	}
+}
+
+// slot returns the slot of key: the one holding it, or the free one where
+// it would go.
+func (t *fieldTable) slot(key string) int {
+	mask := len(t.slots) - 1
+	for i := int(maphash.String(t.seed, key)) & mask; ; i = (i + 1) & mask {
+		if s := t.slots[i]; s == 0 || t.kvs[s-1].k == key {
+			return i
+		}
+	}
+}
+
+// insert indexes kvs[i], replacing an earlier pair with its key.
+func (t *fieldTable) insert(i int) {
+	t.slots[t.slot(t.kvs[i].k)] = uint32(i + 1)
+}
+
+func (t *fieldTable) lookup(key string) (string, bool) {
+	if s := t.slots[t.slot(key)]; s != 0 {
+		return t.kvs[s-1].v, true
+	}
+	return "", false
+}
+
+func (t *fieldTable) set(key, value string) {
+	t.kvs = append(t.kvs, keyValue{key, value})
+	if 2*len(t.kvs) > len(t.slots) {
+		t.reset(t.kvs) // grow
+		return
+	}
+	t.insert(len(t.kvs) - 1)
+}
+
+func (t *fieldTable) all(yield func(string, string) bool) {
+	for _, s := range t.slots {
+		if s != 0 && !yield(t.kvs[s-1].k, t.kvs[s-1].v) {
+			return
+		}
 	}
 }
 

@@ -34,22 +34,6 @@ func flatten(raw []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// flattenInto is flatten filling out, which it clears first: for callers
-// that only read the fields while they map a record (DecodeModel) and reuse
-// one map.
-func flattenInto(raw []byte, out map[string]string) error {
-	p, err := parseFlat(raw)
-	if err != nil {
-		return err
-	}
-	defer p.release()
-	clear(out)
-	for _, e := range p.kvs {
-		out[e.k] = e.v
-	}
-	return nil
-}
-
 // parseFlat parses raw as flatten describes and returns the parser holding
 // the key/value pairs; the caller releases it.
 func parseFlat(raw []byte) (*flattener, error) {
@@ -88,8 +72,9 @@ type flattener struct {
 	direct  string // the path as a string when it is one unescaped top-level key
 	collect bool   // false: only validate
 	kvs     []keyValue
-	buf     []byte   // scratch for unescaping
-	prev    []string // nested keys of earlier records by position (see nestedKey)
+	table   fieldTable // DecodeModel's index over kvs
+	buf     []byte     // scratch for unescaping
+	prev    []string   // nested keys of earlier records by position (see nestedKey)
 }
 
 // maxPrev bounds how many key positions nestedKey remembers.
@@ -99,7 +84,8 @@ type keyValue struct{ k, v string }
 
 // release drops the references to the record before the state is reused.
 func (p *flattener) release() {
-	clear(p.kvs)
+	clear(p.kvs[:cap(p.kvs)]) // with what a mapper's table.set appended
+	p.table.kvs = nil
 	p.s, p.key, p.direct, p.kvs, p.buf = "", p.key[:0], "", p.kvs[:0], p.buf[:0]
 	flatteners.Put(p)
 }

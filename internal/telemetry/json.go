@@ -11,7 +11,7 @@ var genericTimeKeys = []string{"@timestamp", "timestamp", "time", "ts", "datetim
 // else zero; addresses, ports and names from common key spellings.
 func mapGeneric(ev *event.Event, f fields) error {
 	for _, k := range genericTimeKeys {
-		v := f[k]
+		v := f.get(k)
 		if v == "" {
 			continue
 		}
@@ -31,13 +31,13 @@ func mapGeneric(ev *event.Event, f fields) error {
 	ev.Proto = lower(f.first("proto", "protocol", "transport"))
 	ev.User = f.first("user", "username", "user_name", "user.name")
 	ev.Device = f.first("hostname", "host.name", "device", "sensor")
-	addHosts(ev, f["domain"], f["query"], f["fqdn"], f["sni"])
+	addHosts(ev, f.get("domain"), f.get("query"), f.get("fqdn"), f.get("sni"))
 	for _, k := range []string{"url", "uri", "request_url"} {
-		if u := f[k]; u != "" {
+		if u := f.get(k); u != "" {
 			ev.AddURL(u)
 		}
 	}
-	addHashes(ev, f["md5"], f["sha1"], f["sha256"])
-	addEmails(ev, f["email"], f["from"], f["to"])
+	addHashes(ev, f.get("md5"), f.get("sha1"), f.get("sha256"))
+	addEmails(ev, f.get("email"), f.get("from"), f.get("to"))
 	return nil
 }

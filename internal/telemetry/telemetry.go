@@ -3,7 +3,6 @@ package telemetry
 import (
 	"bytes"
 	"fmt"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -99,40 +98,47 @@ func (d Decoder) loc() *time.Location {
 }
 
 // decodeJSON flattens a JSON record (unwrapping an Elasticsearch hit's
-// _source) and lets the format's mapper fill the Event from the fields. With
-// keep unset the fields go into a pooled map that the event does not keep.
+// _source) and lets the format's mapper fill the Event from the fields.
+// With keep set the fields are a map that the event keeps as Fields; else
+// a table over the parser's pairs, dropped with the parser.
 func decodeJSON(raw []byte, format event.Format, keep bool) (event.Event, error) {
-	var f map[string]string
-	flat := func(raw []byte) (err error) {
+	var f fields
+	var p *flattener // without keep: the parser whose pairs f indexes
+	defer func() {
+		if p != nil {
+			p.release()
+		}
+	}()
+	flat := func(raw []byte) error {
 		if keep {
-			f, err = flatten(raw)
+			m, err := flatten(raw)
+			f = fields{m: m}
 			return err
 		}
-		return flattenInto(raw, f)
-	}
-	if !keep {
-		f = scratchMaps.Get().(map[string]string)
-		defer func() {
-			if len(f) <= maxScratch {
-				clear(f)
-				scratchMaps.Put(f)
-			}
-		}()
+		if p != nil {
+			p.release()
+			p = nil
+		}
+		q, err := parseFlat(raw)
+		if err != nil {
+			return err
+		}
+		p = q
+		p.table.reset(p.kvs)
+		f = fields{t: &p.table}
+		return nil
 	}
 	if err := flat(raw); err != nil {
 		return event.Event{}, err
 	}
-	if _, ok := f["_index"]; ok || f["_id"] != "" {
+	if _, ok := f.lookup("_index"); ok || f.get("_id") != "" {
 		if src := unwrapHit(raw); len(src) != len(raw) {
 			if err := flat(src); err != nil {
 				return event.Event{}, err
 			}
 		}
 	}
-	ev := event.Event{Format: format}
-	if keep {
-		ev.Fields = f
-	}
+	ev := event.Event{Format: format, Fields: f.m}
 	if err := mapJSON(&ev, f); err != nil {
 		return event.Event{}, err
 	}
@@ -154,12 +160,6 @@ func mapJSON(ev *event.Event, f fields) error {
 	}
 	return mapGeneric(ev, f)
 }
-
-// scratchMaps recycles the field maps of DecodeModel; a map that grew past
-// maxScratch fields is dropped rather than kept.
-var scratchMaps = sync.Pool{New: func() any { return make(map[string]string, 64) }}
-
-const maxScratch = 1024
 
 // unwrapHit returns the _source object of an Elasticsearch/OpenSearch hit
 // ({"_index":…, "_id":…, "_source":{…}, "fields":{…}}), or raw itself.

@@ -28,15 +28,15 @@ func mapWindows(ev *event.Event, f fields) error {
 	ev.Kind = windowsKind(f)
 	ev.Device = f.first("Computer", "Hostname", "host.name")
 	ev.Process = f.first("Image", "NewProcessName", "ProcessName")
-	ev.CommandLine = f["CommandLine"]
+	ev.CommandLine = f.get("CommandLine")
 	ev.User = f.first("User", "SubjectUserName", "TargetUserName")
 	ev.SrcIP = parseAddr(f.first("SourceIp", "IpAddress"))
 	ev.SrcPort = parsePort(f.first("SourcePort", "IpPort"))
-	ev.DstIP, ev.DstPort = parseAddr(f["DestinationIp"]), parsePort(f["DestinationPort"])
-	ev.Proto = lower(f["Protocol"])
-	addHosts(ev, f["QueryName"], f["DestinationHostname"])
+	ev.DstIP, ev.DstPort = parseAddr(f.get("DestinationIp")), parsePort(f.get("DestinationPort"))
+	ev.Proto = lower(f.get("Protocol"))
+	addHosts(ev, f.get("QueryName"), f.get("DestinationHostname"))
 	for _, k := range []string{"Hashes", "Hash"} {
-		addSysmonHashes(ev, f[k])
+		addSysmonHashes(ev, f.get(k))
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ var winlogbeatNames = map[string]string{
 func addWindowsAliases(f fields) {
 	type alias struct{ name, value string }
 	var data, system []alias
-	for k, v := range f {
+	for k, v := range f.all() {
 		if n, ok := winlogbeatNames[k]; ok {
 			system = append(system, alias{n, v})
 			continue
@@ -96,11 +96,11 @@ func addWindowsAliases(f fields) {
 		data = append(data, alias{a[0], a[1]})
 	}
 	for _, a := range data {
-		f[a.name] = a.value
+		f.set(a.name, a.value)
 	}
 	for _, a := range system {
-		if _, taken := f[a.name]; !taken || a.name == "EventID" || a.name == "Channel" || a.name == "Provider_Name" {
-			f[a.name] = a.value
+		if _, taken := f.lookup(a.name); !taken || a.name == "EventID" || a.name == "Channel" || a.name == "Provider_Name" {
+			f.set(a.name, a.value)
 		}
 	}
 }
@@ -129,7 +129,7 @@ func dataNamedByAttribute(f fields) [][2]string {
 	var out [][2]string
 	f.each("Event.EventData.Data", ".#attributes.Name", func(i int, name string) {
 		if name != "" {
-			out = append(out, [2]string{name, f["Event.EventData.Data."+itoa(i)+".#text"]})
+			out = append(out, [2]string{name, f.get("Event.EventData.Data." + itoa(i) + ".#text")})
 		}
 	})
 	return out
@@ -150,10 +150,10 @@ var sysmonKinds = map[string]string{
 // windowsKind names the event by Sigma's category for Sysmon events (and
 // the few non-Sysmon events that have one); other events get "".
 func windowsKind(f fields) string {
-	id := f["EventID"]
-	if f["Provider_Name"] == "Microsoft-Windows-Sysmon" || f["Channel"] == "Microsoft-Windows-Sysmon/Operational" {
+	id := f.get("EventID")
+	if f.get("Provider_Name") == "Microsoft-Windows-Sysmon" || f.get("Channel") == "Microsoft-Windows-Sysmon/Operational" {
 		if id == "12" {
-			switch f["EventType"] {
+			switch f.get("EventType") {
 			case "CreateKey":
 				return "registry_add"
 			case "DeleteKey", "DeleteValue":
@@ -164,11 +164,11 @@ func windowsKind(f fields) string {
 		return sysmonKinds[id]
 	}
 	switch {
-	case id == "4688" && f["Channel"] == "Security":
+	case id == "4688" && f.get("Channel") == "Security":
 		return "process_creation"
-	case id == "4104" && strings.Contains(f["Channel"], "PowerShell"):
+	case id == "4104" && strings.Contains(f.get("Channel"), "PowerShell"):
 		return "ps_script"
-	case id == "4103" && strings.Contains(f["Channel"], "PowerShell"):
+	case id == "4103" && strings.Contains(f.get("Channel"), "PowerShell"):
 		return "ps_module"
 	}
 	return ""

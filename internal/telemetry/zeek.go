@@ -19,7 +19,7 @@ import (
 // answer names, ssl server_name, http host and x509 san.dns; URLs from http
 // host + uri; hashes from files.log; e-mails from smtp.
 func mapZeek(ev *event.Event, f fields) error {
-	ts := f["ts"]
+	ts := f.get("ts")
 	t, ok := parseTimestamp(ts)
 	if !ok {
 		t, ok = parseEpoch(ts)
@@ -28,31 +28,31 @@ func mapZeek(ev *event.Event, f fields) error {
 		return errTimestamp(event.FormatZeek, "ts", ts)
 	}
 	ev.Time = t
-	ev.Kind = f["_path"]
-	ev.SrcIP, ev.SrcPort = parseAddr(f["id.orig_h"]), parsePort(f["id.orig_p"])
-	ev.DstIP, ev.DstPort = parseAddr(f["id.resp_h"]), parsePort(f["id.resp_p"])
+	ev.Kind = f.get("_path")
+	ev.SrcIP, ev.SrcPort = parseAddr(f.get("id.orig_h")), parsePort(f.get("id.orig_p"))
+	ev.DstIP, ev.DstPort = parseAddr(f.get("id.resp_h")), parsePort(f.get("id.resp_p"))
 	if !ev.SrcIP.IsValid() && !ev.DstIP.IsValid() { // notice.log without a connection
-		ev.SrcIP, ev.DstIP, ev.DstPort = parseAddr(f["src"]), parseAddr(f["dst"]), parsePort(f["p"])
+		ev.SrcIP, ev.DstIP, ev.DstPort = parseAddr(f.get("src")), parseAddr(f.get("dst")), parsePort(f.get("p"))
 	}
-	ev.Proto = lower(f["proto"])
-	ev.Signature = f["note"]
+	ev.Proto = lower(f.get("proto"))
+	ev.Signature = f.get("note")
 	ev.User = f.first("username", "user")
 	if ev.Kind == "kerberos" {
-		ev.User = f["client"]
+		ev.User = f.get("client")
 	}
-	addHosts(ev, f["query"], f["server_name"], f["host"])
+	addHosts(ev, f.get("query"), f.get("server_name"), f.get("host"))
 	for _, k := range []string{"answers", "san.dns"} {
 		for _, v := range f.list(k) {
 			addHosts(ev, v)
 		}
 	}
-	if host := f["host"]; host != "" && f["uri"] != "" {
-		if u := webURL(host, f["uri"], ev.DstPort, "http"); u != "" {
+	if host := f.get("host"); host != "" && f.get("uri") != "" {
+		if u := webURL(host, f.get("uri"), ev.DstPort, "http"); u != "" {
 			ev.AddURL(u)
 		}
 	}
-	addHashes(ev, f["md5"], f["sha1"], f["sha256"])
-	addEmails(ev, f["mailfrom"], f["from"], f["reply_to"])
+	addHashes(ev, f.get("md5"), f.get("sha1"), f.get("sha256"))
+	addEmails(ev, f.get("mailfrom"), f.get("from"), f.get("reply_to"))
 	for _, k := range []string{"rcptto", "to", "cc"} {
 		for _, v := range f.list(k) {
 			for _, a := range strings.Split(v, ",") {
