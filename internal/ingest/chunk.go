@@ -232,7 +232,9 @@ func Normalize(d Decoder, sensorID, orgID string, raw []byte, received time.Time
 
 // ModelDecoder is a Decoder that can also decode a record without keeping
 // its Fields (telemetry.Decoder.DecodeModel): the same acceptance, errors
-// and event but for Fields, for less work. Ingest uses it when d offers it.
+// and event but for Fields, for less work. Ingest uses it when d offers it,
+// with the empty format: the decoder detects it (telemetry does so while it
+// parses a JSON record, instead of reading the record twice).
 type ModelDecoder interface {
 	DecodeModel(format event.Format, raw []byte) (event.Event, error)
 }
@@ -248,7 +250,7 @@ func normalizeModel(d Decoder, sensorID, orgID string, raw []byte, received time
 	if !utf8.Valid(raw) {
 		return event.Event{}, errs.New(errs.KindInvalid, "event.bad_utf8", "the record is not valid UTF-8")
 	}
-	ev, err := md.DecodeModel(d.Detect(raw), raw)
+	ev, err := md.DecodeModel("", raw) // "": the decoder detects the format
 	if err != nil {
 		return ev, err
 	}

@@ -54,18 +54,25 @@ type detectKeys struct {
 	eventSystem, winlogObj, eventID, channel, providerName   bool
 	ts, uid, idOrigH, path, idObj                            bool
 	atTimestamp, eventObj, sourceObj, destObj                bool
-	source                                                   []byte // an Elasticsearch hit's _source
+	hasSource                                                bool   // an Elasticsearch hit's _source object
+	source                                                   []byte // it, when noted from bytes
 	hit                                                      bool   // _index or _id
 }
 
 func detectJSON(b []byte) event.Format {
 	var k detectKeys
-	if !sniffObject(b, k.note) {
+	if !sniffObject(b, func(key, val []byte) { noteMember(&k, key, val) }) {
 		return event.FormatJSON // Decode will say what is wrong
 	}
 	if k.hit && k.source != nil {
 		return detectJSON(k.source)
 	}
+	return k.format()
+}
+
+// format is the format the noted keys tell (for an object that is not an
+// Elasticsearch hit).
+func (k *detectKeys) format() event.Format {
 	switch {
 	case k.eventType && k.timestamp && (k.flowID || k.srcIP || k.engineObj || k.statsObj):
 		return event.FormatEVE
@@ -79,8 +86,14 @@ func detectJSON(b []byte) event.Format {
 	return event.FormatJSON
 }
 
-// note records one top-level member.
-func (k *detectKeys) note(key []byte, val []byte) {
+// text is the raw JSON that Detect reads: the record as bytes, or as the
+// string the flattener parses (which notes members as it goes, so that
+// decoding a record of unknown format reads it once).
+type text interface{ ~string | ~[]byte }
+
+// noteMember records one top-level member: its key as written (escapes
+// not decoded) and its value's raw text.
+func noteMember[T text](k *detectKeys, key, val T) {
 	obj := len(val) > 0 && val[0] == '{'
 	switch string(key) {
 	case "event_type":
@@ -119,17 +132,20 @@ func (k *detectKeys) note(key []byte, val []byte) {
 		k.atTimestamp = true
 	case "_source":
 		if obj {
-			k.source = val
+			k.hasSource = true
+			if b, ok := any(val).([]byte); ok {
+				k.source = b
+			}
 		}
 	case "_index", "_id":
 		k.hit = true
 	default:
-		k.noteECS(key, obj)
+		noteECS(k, key, obj)
 	}
 }
 
 // noteECS notes the ECS objects, nested or as dotted keys.
-func (k *detectKeys) noteECS(key []byte, obj bool) {
+func noteECS[T text](k *detectKeys, key T, obj bool) {
 	for _, p := range [...]struct {
 		name string
 		flag *bool
@@ -140,9 +156,9 @@ func (k *detectKeys) noteECS(key []byte, obj bool) {
 	}
 }
 
-func hasMember(obj []byte, name string) bool {
+func hasMember[T text](obj T, name string) bool {
 	found := false
-	sniffObject(obj, func(key, _ []byte) {
+	sniffObject(obj, func(key, _ T) {
 		found = found || string(key) == name
 	})
 	return found
@@ -151,7 +167,7 @@ func hasMember(obj []byte, name string) bool {
 // sniffObject calls fn with the raw key and value of each top-level member
 // of a JSON object. It is a quick look for Detect, not a validator: it only
 // tracks strings and brackets, and reports false when the shape is off.
-func sniffObject(b []byte, fn func(key, val []byte)) bool {
+func sniffObject[T text](b T, fn func(key, val T)) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -176,7 +192,7 @@ func sniffObject(b []byte, fn func(key, val []byte)) bool {
 	return i < len(b)
 }
 
-func skipSpace(b []byte, i int) int {
+func skipSpace[T text](b T, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
@@ -184,7 +200,7 @@ func skipSpace(b []byte, i int) int {
 }
 
 // skipString returns the index just after the string that starts at i.
-func skipString(b []byte, i int) int {
+func skipString[T text](b T, i int) int {
 	for i++; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
@@ -197,7 +213,7 @@ func skipString(b []byte, i int) int {
 }
 
 // skipValue returns the index just after the value that starts at i.
-func skipValue(b []byte, i int) int {
+func skipValue[T text](b T, i int) int {
 	if i >= len(b) {
 		return i
 	}

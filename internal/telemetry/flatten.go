@@ -20,25 +20,31 @@ const maxDepth = 64
 // hot path of ingest: it makes one string copy of the input, takes unescaped
 // keys and values as substrings of it, and builds no map[string]any.
 func flatten(raw []byte) (map[string]string, error) {
-	p, err := parseFlat(raw)
+	p, err := parseFlat(raw, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer p.release()
-	// The map is made once its exact size is known: a map sized by a guess
-	// is often twice as big, and allocation is most of the cost here.
+	return p.fieldMap(), nil
+}
+
+// fieldMap returns the parsed pairs as a map. The map is made once its
+// exact size is known: a map sized by a guess is often twice as big, and
+// allocation is most of the cost here.
+func (p *flattener) fieldMap() map[string]string {
 	out := make(map[string]string, len(p.kvs))
 	for _, e := range p.kvs {
 		out[e.k] = e.v
 	}
-	return out, nil
+	return out
 }
 
 // parseFlat parses raw as flatten describes and returns the parser holding
-// the key/value pairs; the caller releases it.
-func parseFlat(raw []byte) (*flattener, error) {
+// the key/value pairs; the caller releases it. With detect set, each
+// top-level member is noted there for format detection.
+func parseFlat(raw []byte, detect *detectKeys) (*flattener, error) {
 	p := flatteners.Get().(*flattener)
-	p.s, p.i, p.collect = string(raw), 0, true
+	p.s, p.i, p.collect, p.detect = string(raw), 0, true, detect
 	p.skipWS()
 	if p.i >= len(p.s) {
 		p.release()
@@ -72,9 +78,10 @@ type flattener struct {
 	direct  string // the path as a string when it is one unescaped top-level key
 	collect bool   // false: only validate
 	kvs     []keyValue
-	table   fieldTable // DecodeModel's index over kvs
-	buf     []byte     // scratch for unescaping
-	prev    []string   // nested keys of earlier records by position (see nestedKey)
+	table   fieldTable  // DecodeModel's index over kvs
+	detect  *detectKeys // when set, top-level members are noted for Detect
+	buf     []byte      // scratch for unescaping
+	prev    []string    // nested keys of earlier records by position (see nestedKey)
 }
 
 // maxPrev bounds how many key positions nestedKey remembers.
@@ -85,7 +92,7 @@ type keyValue struct{ k, v string }
 // release drops the references to the record before the state is reused.
 func (p *flattener) release() {
 	clear(p.kvs[:cap(p.kvs)]) // with what a mapper's table.set appended
-	p.table.kvs = nil
+	p.table.kvs, p.detect = nil, nil
 	p.s, p.key, p.direct, p.kvs, p.buf = "", p.key[:0], "", p.kvs[:0], p.buf[:0]
 	flatteners.Put(p)
 }
@@ -192,10 +199,12 @@ func (p *flattener) object(depth int) error {
 		if p.i >= len(p.s) || p.s[p.i] != '"' {
 			return errJSON(p.i, "expected a quoted object key")
 		}
+		keyAt := p.i
 		k, err := p.str()
 		if err != nil {
 			return err
 		}
+		rawKey := p.s[keyAt+1 : p.i-1]
 		p.key = p.key[:base]
 		if depth > 0 {
 			p.key = append(p.key, '.')
@@ -210,8 +219,13 @@ func (p *flattener) object(depth int) error {
 			return errJSON(p.i, "expected ':' after an object key")
 		}
 		p.i++
+		p.skipWS()
+		valAt := p.i
 		if err := p.value(depth + 1); err != nil {
 			return err
+		}
+		if depth == 0 && p.detect != nil {
+			noteMember(p.detect, rawKey, p.s[valAt:p.i])
 		}
 		p.key = p.key[:base]
 		p.direct = ""

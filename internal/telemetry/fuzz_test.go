@@ -250,6 +250,16 @@ func FuzzDetect(f *testing.F) {
 			return
 		}
 		fuzzDecode(t, format, raw)
+		// Decoding with the format left to detect (JSON records are
+		// detected as they are parsed) gives what Detect then Decode give.
+		want, errWant := testDecoder.Decode(format, raw)
+		got, errGot := testDecoder.Decode("", raw)
+		if fmt.Sprint(errGot) != fmt.Sprint(errWant) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("Decode(\"\", %q) = %+v, %v\nDecode(%q) = %+v, %v", raw, got, errGot, format, want, errWant)
+		}
+		if err := modelAgrees("", raw, want, errWant); err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
 	})
 }
 

@@ -58,6 +58,9 @@ func (d Decoder) decode(format event.Format, raw []byte, keep bool) (event.Event
 	if !utf8.Valid(raw) {
 		return event.Event{}, errBadUTF8()
 	}
+	if format == "" && raw[0] == '{' {
+		return decodeJSON(raw, "", keep) // detected while it is parsed
+	}
 	if format == "" {
 		if format = Detect(raw); format == "" {
 			return event.Event{}, errs.Invalid("event.unknown_format",
@@ -98,44 +101,44 @@ func (d Decoder) loc() *time.Location {
 }
 
 // decodeJSON flattens a JSON record (unwrapping an Elasticsearch hit's
-// _source) and lets the format's mapper fill the Event from the fields.
-// With keep set the fields are a map that the event keeps as Fields; else
-// a table over the parser's pairs, dropped with the parser.
+// _source) and lets the format's mapper fill the Event from the fields; an
+// empty format is detected as the record is parsed (as Detect would). With
+// keep set the fields are a map that the event keeps as Fields; else a
+// table over the parser's pairs, dropped with the parser.
 func decodeJSON(raw []byte, format event.Format, keep bool) (event.Event, error) {
-	var f fields
-	var p *flattener // without keep: the parser whose pairs f indexes
-	defer func() {
-		if p != nil {
-			p.release()
-		}
-	}()
-	flat := func(raw []byte) error {
-		if keep {
-			m, err := flatten(raw)
-			f = fields{m: m}
-			return err
-		}
-		if p != nil {
-			p.release()
-			p = nil
-		}
-		q, err := parseFlat(raw)
-		if err != nil {
-			return err
-		}
-		p = q
-		p.table.reset(p.kvs)
-		f = fields{t: &p.table}
-		return nil
+	var k detectKeys
+	var note *detectKeys
+	if format == "" {
+		note = &k
 	}
-	if err := flat(raw); err != nil {
+	p, err := parseFlat(raw, note)
+	if err != nil {
 		return event.Event{}, err
 	}
+	defer func() { p.release() }() // p changes for a hit's _source
+	if format == "" {
+		format = k.format()
+		if k.hit && k.hasSource {
+			format = detectJSON(raw)
+		}
+	}
+	fieldsOf := func(p *flattener) fields {
+		if keep {
+			return fields{m: p.fieldMap()}
+		}
+		p.table.reset(p.kvs)
+		return fields{t: &p.table}
+	}
+	f := fieldsOf(p)
 	if _, ok := f.lookup("_index"); ok || f.get("_id") != "" {
 		if src := unwrapHit(raw); len(src) != len(raw) {
-			if err := flat(src); err != nil {
+			q, err := parseFlat(src, nil)
+			if err != nil {
 				return event.Event{}, err
 			}
+			p.release()
+			p = q
+			f = fieldsOf(p)
 		}
 	}
 	ev := event.Event{Format: format, Fields: f.m}
