@@ -53,6 +53,7 @@ func (a *args) alertScope(s auth.Scope) string {
 func (db *DB) RecordHits(ctx context.Context, hits []alert.Hit, now time.Time) (out []alert.Alert, err error) {
 	defer errs.Wrap(&err, "store.RecordHits")
 	now = now.UTC().Truncate(microsecond)
+	db.prepareHot(ctx, hitQueries...)
 	for attempt := 0; ; attempt++ {
 		var ids []string
 		err = db.tx(ctx, func(tx *sql.Tx) error {
@@ -88,6 +89,25 @@ func (db *DB) RecordHits(ctx context.Context, hits []alert.Hit, now time.Time) (
 	}
 }
 
+// The statements recording a hit runs, prepared once (see hotStmts).
+const (
+	qSuppressed  = `SELECT org_id FROM suppressions WHERE match_key = $1 AND expires_at > $2`
+	qOpenAlert   = `SELECT id FROM alerts WHERE dedupe_key = $1 AND state IN ('new', 'acknowledged')`
+	qInsertAlert = `INSERT INTO alerts (id, dedupe_key, kind, severity, title, rule_id, indicator, matched_field,
+		matched_value, sensor_id, tlp, state, count, first_seen, last_seen, excerpt, sources, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,0,$13,$14,$15,$16,$17,$18)`
+	qAlertEvent = `INSERT INTO alert_events (alert_id, event_id, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`
+	qCountAlert = `UPDATE alerts SET count = count + 1,
+		last_seen = CASE WHEN last_seen < $1 THEN $2 ELSE last_seen END,
+		first_seen = CASE WHEN first_seen > $3 THEN $4 ELSE first_seen END, updated_at = $5 WHERE id = $6`
+	qAlertOrg = `INSERT INTO alert_orgs (alert_id, org_id, reason) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`
+	qSighting = `INSERT INTO sightings (indicator_key, org_id, count, first_seen, last_seen) VALUES ($1,$2,1,$3,$4)
+		ON CONFLICT (indicator_key, org_id) DO UPDATE SET count = sightings.count + 1, last_seen = excluded.last_seen`
+)
+
+var hitQueries = []string{qSuppressed, qOpenAlert, qInsertAlert, qAlertEvent, qCountAlert, qAlertOrg, qSighting,
+	qAuditHead, qAuditEntry, qAuditHash, qAuditCheckpoint}
+
 func matchKey(h alert.Hit) string {
 	if h.Kind == alert.KindRule {
 		return "rule|" + h.RuleID
@@ -98,13 +118,13 @@ func matchKey(h alert.Hit) string {
 // recordHit folds one hit; it reports the alert and whether it was created
 // or grew, and adds a created alert's audit entry to created.
 func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time, created *[]audit.Entry) (string, bool, error) {
-	orgs, err := unsuppressed(ctx, tx, h, now)
+	orgs, err := db.unsuppressed(ctx, tx, h, now)
 	if err != nil || orgs == nil {
 		return "", false, err
 	}
 	key := h.DedupeKey()
 	var id string
-	err = tx.QueryRowContext(ctx, `SELECT id FROM alerts WHERE dedupe_key = $1 AND state IN ('new', 'acknowledged')`, key).Scan(&id)
+	err = db.queryRowHot(ctx, tx, qOpenAlert, key).Scan(&id)
 	isNew := errors.Is(err, sql.ErrNoRows)
 	if isNew {
 		var e audit.Entry
@@ -115,7 +135,7 @@ func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.T
 	} else if err != nil {
 		return "", false, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO alert_events (alert_id, event_id, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`, id, h.EventID, now)
+	res, err := db.execHot(ctx, tx, qAlertEvent, id, h.EventID, now)
 	if err != nil {
 		return "", false, err
 	}
@@ -123,21 +143,15 @@ func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.T
 		return id, isNew, nil // a re-delivered event: already counted
 	}
 	seen := h.EventTime.UTC().Truncate(microsecond)
-	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET count = count + 1,
-		last_seen = CASE WHEN last_seen < $1 THEN $2 ELSE last_seen END,
-		first_seen = CASE WHEN first_seen > $3 THEN $4 ELSE first_seen END, updated_at = $5 WHERE id = $6`,
-		seen, seen, seen, seen, now, id); err != nil {
+	if _, err := db.execHot(ctx, tx, qCountAlert, seen, seen, seen, seen, now, id); err != nil {
 		return "", false, err
 	}
 	for _, o := range orgs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alert_orgs (alert_id, org_id, reason) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
-			id, o.OrgID, o.Reason); err != nil {
+		if _, err := db.execHot(ctx, tx, qAlertOrg, id, o.OrgID, o.Reason); err != nil {
 			return "", false, err
 		}
 		if h.Indicator != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sightings (indicator_key, org_id, count, first_seen, last_seen) VALUES ($1,$2,1,$3,$4)
-				ON CONFLICT (indicator_key, org_id) DO UPDATE SET count = sightings.count + 1, last_seen = excluded.last_seen`,
-				h.Indicator, o.OrgID, seen, seen); err != nil {
+			if _, err := db.execHot(ctx, tx, qSighting, h.Indicator, o.OrgID, seen, seen); err != nil {
 				return "", false, err
 			}
 		}
@@ -147,8 +161,8 @@ func (db *DB) recordHit(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.T
 
 // unsuppressed returns the hit's organisations that did not suppress it, or
 // nil when its sensor's owner did (the whole hit is dropped).
-func unsuppressed(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time) ([]alert.Involved, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT org_id FROM suppressions WHERE match_key = $1 AND expires_at > $2`, matchKey(h), now)
+func (db *DB) unsuppressed(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time) ([]alert.Involved, error) {
+	rows, err := db.queryHot(ctx, tx, qSuppressed, matchKey(h), now)
 	if err != nil {
 		return nil, err
 	}
@@ -182,10 +196,7 @@ func unsuppressed(ctx context.Context, tx *sql.Tx, h alert.Hit, now time.Time) (
 func (db *DB) insertAlert(ctx context.Context, tx *sql.Tx, h alert.Hit, key string, now time.Time) (string, audit.Entry, error) {
 	id := newID()
 	seen := h.EventTime.UTC().Truncate(microsecond)
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (id, dedupe_key, kind, severity, title, rule_id, indicator, matched_field,
-		matched_value, sensor_id, tlp, state, count, first_seen, last_seen, excerpt, sources, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,0,$13,$14,$15,$16,$17,$18)`,
-		id, key, h.Kind, h.Severity, h.Title, h.RuleID, h.Indicator, h.Field, h.Value, h.SensorID, h.TLP.String(),
+	_, err := db.execHot(ctx, tx, qInsertAlert, id, key, h.Kind, h.Severity, h.Title, h.RuleID, h.Indicator, h.Field, h.Value, h.SensorID, h.TLP.String(),
 		alert.StateNew, seen, seen, h.Excerpt, strings.Join(h.Sources, "\n"), now, now)
 	if db.d.isUnique(err) {
 		return "", audit.Entry{}, errs.Conflict("alert.race", "another process created this alert")

@@ -11,6 +11,16 @@ import (
 	"github.com/khien-cert/khien/internal/audit"
 )
 
+// The statements appending to the audit log (prepared with the alert path's).
+const (
+	qAuditHead  = `UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size`
+	qAuditEntry = `INSERT INTO audit_entries (idx, at, actor_id, actor_label, token_id, action,
+			target_type, target_id, org_id, remote, request_id, before_digest, after_digest, detail)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`
+	qAuditHash       = `INSERT INTO audit_hashes (idx, hash) VALUES ($1, $2)`
+	qAuditCheckpoint = `INSERT INTO audit_checkpoints (size, root_hash, signed, created_at) VALUES ($1,$2,$3,$4)`
+)
+
 // appendAudit appends entries to the audit log inside tx, extends the Merkle
 // tree's stored hashes and stores a signed tree head for the new size. The
 // UPDATE of audit_head takes the row lock that serialises appenders on
@@ -19,14 +29,12 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries ...audit.Entr
 	hr := txHashReader{ctx: ctx, tx: tx}
 	var size int64
 	for _, e := range entries {
-		if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET size = size + 1 WHERE id = 1 RETURNING size`).Scan(&size); err != nil {
+		if err := db.queryRowHot(ctx, tx, qAuditHead).Scan(&size); err != nil {
 			return fmt.Errorf("audit head: %w", err)
 		}
 		e.Index = size - 1
 		e.Time = db.Now()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_entries (idx, at, actor_id, actor_label, token_id, action,
-			target_type, target_id, org_id, remote, request_id, before_digest, after_digest, detail)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+		if _, err := db.execHot(ctx, tx, qAuditEntry,
 			e.Index, e.Time, e.ActorID, e.ActorLabel, e.TokenID, e.Action, e.TargetType, e.TargetID,
 			e.OrgID, e.Remote, e.RequestID, e.Before, e.After, e.Detail); err != nil {
 			return fmt.Errorf("audit entry: %w", err)
@@ -37,7 +45,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries ...audit.Entr
 		}
 		base := tlog.StoredHashIndex(0, e.Index)
 		for i, h := range hashes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_hashes (idx, hash) VALUES ($1, $2)`, base+int64(i), h[:]); err != nil {
+			if _, err := db.execHot(ctx, tx, qAuditHash, base+int64(i), h[:]); err != nil {
 				return fmt.Errorf("audit hash: %w", err)
 			}
 		}
@@ -57,7 +65,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, entries ...audit.Entr
 		}
 		signed = string(b)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (size, root_hash, signed, created_at) VALUES ($1,$2,$3,$4)`,
+	_, err = db.execHot(ctx, tx, qAuditCheckpoint,
 		size, root.String(), signed, db.Now())
 	return err
 }

@@ -56,6 +56,7 @@ type DB struct {
 	// onNotify runs after such a transaction commits (notify.go).
 	notified sync.Map
 	onNotify []func()
+	hot      hotStmts // prepared statements of the alert path (stmt.go)
 }
 
 // Open connects to dsn — a SQLite file path or a postgres:// URL — and
