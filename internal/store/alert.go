@@ -78,14 +78,7 @@ func (db *DB) RecordHits(ctx context.Context, hits []alert.Hit, now time.Time) (
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			a, err := db.GetAlert(ctx, auth.Scope{All: true}, id)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, a)
-		}
-		return out, nil
+		return alertsByID(ctx, db.r, ids)
 	}
 }
 

@@ -28,6 +28,33 @@ func getAlert(ctx context.Context, q rowQueryer, scope auth.Scope, id string) (a
 	return list[0], err
 }
 
+// alertsByID returns the alerts with the given IDs, in that order, read in
+// groups of 500 (an alert that is not found is left out).
+func alertsByID(ctx context.Context, q rowQueryer, ids []string) ([]alert.Alert, error) {
+	byID := make(map[string]alert.Alert, len(ids))
+	for lo := 0; lo < len(ids); lo += 500 {
+		var a args
+		part := ids[lo:min(lo+500, len(ids))]
+		list, err := queryAll(ctx, q, `SELECT `+alertCols+` FROM alerts a WHERE a.id IN `+a.in(part), a, scanAlert)
+		if err != nil {
+			return nil, err
+		}
+		if err := attachOrgs(ctx, q, list); err != nil {
+			return nil, err
+		}
+		for _, al := range list {
+			byID[al.ID] = al
+		}
+	}
+	out := make([]alert.Alert, 0, len(ids))
+	for _, id := range ids {
+		if al, ok := byID[id]; ok {
+			out = append(out, al)
+		}
+	}
+	return out, nil
+}
+
 // GetAlert returns an alert involving an organisation in scope.
 func (db *DB) GetAlert(ctx context.Context, scope auth.Scope, id string) (a alert.Alert, err error) {
 	defer errs.Wrap(&err, "store.GetAlert(%q)", id)
