@@ -192,16 +192,11 @@ func (w *Web) forward(out sse, p auth.Principal, lang string, f liveFilter, orgs
 
 // fragment renders one named template of a page's set, in lang.
 func (v *views) fragment(lang, page, name string, data any) (string, error) {
-	set, ok := v.pages[lang]
-	if !ok {
-		set = v.pages[Langs[0]]
-	}
-	t, ok := set[page]
-	if !ok {
+	if !v.pages[page] {
 		return "", fmt.Errorf("web: no page %q", page)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := v.set(lang).ExecuteTemplate(&buf, name, data); err != nil {
 		return "", fmt.Errorf("web: %s/%s: %w", page, name, err)
 	}
 	return strings.TrimSpace(buf.String()), nil

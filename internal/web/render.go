@@ -40,6 +40,8 @@ type Base struct {
 	// before log-in.
 	OtherLang    string
 	OtherLangURL string
+
+	page string // the page being rendered, for the layout's content
 }
 
 func (b *Base) base() *Base { return b }
@@ -55,9 +57,15 @@ type NavItem struct {
 	Coming bool // a capability still to be built: shown, not linked
 }
 
-// views holds every page template, parsed once, cloned per language.
+// views holds every template, parsed once into one set and cloned per
+// language. A page's "content" is named "content:<page>" in the set, and the
+// layout draws it with the content function (contentFunc): one set holds
+// every page, rather than one clone of the layout and partials per page and
+// language, which kept ~700k parse-tree nodes alive for the garbage
+// collector to mark on every cycle.
 type views struct {
-	pages  map[string]map[string]*template.Template // lang → page → set
+	sets   map[string]*template.Template // lang → every template
+	pages  map[string]bool
 	tr     map[string]*translator
 	static map[string]string // file → versioned URL
 	log    *slog.Logger
@@ -79,6 +87,7 @@ func funcs(tr *translator, v *views) template.FuncMap {
 		"toint":     func(n int64) int { return int(n) },
 		"join":      strings.Join,
 		"chartopts": func(c Chart) (string, error) { return c.Options() },
+		"content":   func(view) (template.HTML, error) { return "", nil }, // bound per language set
 	}
 }
 
@@ -89,17 +98,17 @@ func (v *views) url(name string) string {
 	return "/static/" + name
 }
 
-// parseViews parses the layout and every page once and clones the result
-// per language.
+// parseViews parses the layout, the partials and every page once, into one
+// set cloned per language.
 func parseViews(b *i18n.Bundle, log *slog.Logger, zone *time.Location) (*views, error) {
-	v := &views{pages: map[string]map[string]*template.Template{}, tr: map[string]*translator{}, log: log}
+	v := &views{sets: map[string]*template.Template{}, pages: map[string]bool{}, tr: map[string]*translator{}, log: log}
 	if err := v.versionStatic(); err != nil {
 		return nil, err
 	}
 	for _, l := range Langs {
 		v.tr[l] = newTranslator(b, l, log, zone)
 	}
-	base, err := template.New("layout").Funcs(funcs(v.tr[Langs[0]], v)).ParseFS(templateFS, "templates/_*.html")
+	set, err := template.New("layout").Funcs(funcs(v.tr[Langs[0]], v)).ParseFS(templateFS, "templates/_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: layout: %w", err)
 	}
@@ -107,27 +116,46 @@ func parseViews(b *i18n.Bundle, log *slog.Logger, zone *time.Location) (*views, 
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range Langs {
-		v.pages[l] = map[string]*template.Template{}
-	}
 	for _, file := range files {
 		name := strings.TrimSuffix(path.Base(file), ".html")
 		if strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, file)
+		src, err := fs.ReadFile(templateFS, file)
 		if err != nil {
+			return nil, err
+		}
+		text := string(src)
+		if strings.Count(text, contentDefine) != 1 {
+			return nil, fmt.Errorf("web: page %s must define %s once", name, contentDefine)
+		}
+		text = strings.Replace(text, contentDefine, `{{define "content:`+name+`"}}`, 1)
+		if _, err := set.New(name).Parse(text); err != nil {
 			return nil, fmt.Errorf("web: page %s: %w", name, err)
 		}
-		for _, l := range Langs {
-			c, err := t.Clone()
-			if err != nil {
-				return nil, err
-			}
-			v.pages[l][name] = c.Funcs(funcs(v.tr[l], v))
+		v.pages[name] = true
+	}
+	for _, l := range Langs {
+		c, err := set.Clone()
+		if err != nil {
+			return nil, err
 		}
+		v.sets[l] = c.Funcs(funcs(v.tr[l], v)).Funcs(template.FuncMap{"content": contentFunc(c)})
 	}
 	return v, nil
+}
+
+// contentDefine opens a page's content.
+const contentDefine = `{{define "content"}}`
+
+// contentFunc returns the layout's content function for a language's set:
+// it draws the page a view is rendered as (Base.page).
+func contentFunc(set *template.Template) func(view) (template.HTML, error) {
+	return func(p view) (template.HTML, error) {
+		var buf bytes.Buffer
+		err := set.ExecuteTemplate(&buf, "content:"+p.base().page, p)
+		return template.HTML(buf.String()), err
+	}
 }
 
 // versionStatic gives each static file a URL carrying its content hash, so
@@ -152,16 +180,12 @@ func (v *views) versionStatic() error {
 // render writes page name in p's language with status.
 func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name string, p view) error {
 	b := p.base()
-	set, ok := v.pages[b.Lang]
-	if !ok {
-		set = v.pages[Langs[0]]
-	}
-	t, ok := set[name]
-	if !ok {
+	if !v.pages[name] {
 		return errs.Internal("web.render", fmt.Errorf("no page %q", name))
 	}
+	b.page = name
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := v.set(b.Lang).ExecuteTemplate(&buf, "layout", p); err != nil {
 		return errs.Internal("web.render("+name+")", err)
 	}
 	h := w.Header()
@@ -173,6 +197,14 @@ func (v *views) render(w http.ResponseWriter, r *http.Request, status int, name 
 		v.log.DebugContext(r.Context(), "web: write", "err", err)
 	}
 	return nil
+}
+
+// set returns the templates of lang.
+func (v *views) set(lang string) *template.Template {
+	if t, ok := v.sets[lang]; ok {
+		return t
+	}
+	return v.sets[Langs[0]]
 }
 
 // tr returns the translator of lang.

@@ -151,6 +151,7 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 		p.drained(b)
 		if f := os.Getenv("KHIEN_BENCH_HEAPPROFILE"); f != "" {
 			out, _ := os.Create(f)
+			runtime.GC() // the profile shows the heap as of the last collection
 			pprof.WriteHeapProfile(out)
 			out.Close()
 		}
