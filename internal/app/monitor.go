@@ -116,6 +116,7 @@ func (a *App) background(ctx context.Context, run func(func())) {
 				Decode: a.decodeChunk, Log: a.Log}
 			run(func() { w.Run(ctx) })
 		}
+		run(func() { a.Bus.TrimEvents(ctx, time.Second) })
 	}
 	if a.syslog != nil {
 		run(func() {

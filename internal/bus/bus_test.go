@@ -91,3 +91,101 @@ func TestEventStreamBackpressureAndDedupe(t *testing.T) {
 		t.Errorf("old events were discarded (first seq %d)", info.State.FirstSeq)
 	}
 }
+
+// Trimming removes the events every consumer acknowledged, and only those:
+// an event one consumer has not acknowledged stays, with every event after it.
+func TestTrimEventsKeepsWhatAConsumerHasNotAcknowledged(t *testing.T) {
+	ctx := t.Context()
+	b, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err := b.EnsureEventStream(ctx, DefaultStreamLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.NewEventPublisher()
+	for i := range 6 {
+		rec := fmt.Sprintf(`{"n":%d}`, i)
+		if err := p.Publish(ctx, ingest.Batch{SensorID: "s", OrgID: "org", Received: time.Now(), Records: [][]byte{[]byte(rec)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fast, err := b.EventConsumer(ctx, s, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "archive", AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := func(c jetstream.Consumer, n int) {
+		t.Helper()
+		msgs, err := EventSource{C: c}.Fetch(ctx, n, time.Second)
+		if err != nil || len(msgs) != n {
+			t.Fatalf("fetched %d, %v; want %d", len(msgs), err, n)
+		}
+		for _, m := range msgs {
+			if err := m.(jetstream.Msg).DoubleAck(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	state := func() (first, msgs uint64) {
+		t.Helper()
+		info, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.FirstSeq, info.State.Msgs
+	}
+	ack(fast, 5)
+	ack(slow, 2)
+	if err := b.trimEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if first, msgs := state(); first != 3 || msgs != 4 {
+		t.Errorf("after trimming: first %d, %d events; want 3, 4 (the archive consumer acknowledged 2)", first, msgs)
+	}
+	ack(slow, 4)
+	if err := b.trimEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if first, msgs := state(); first != 6 || msgs != 1 {
+		t.Errorf("after trimming again: first %d, %d events; want 6, 1 (detection has not acknowledged the 6th)", first, msgs)
+	}
+}
+
+// A work-queue events stream made by an earlier version is replaced when it
+// is empty and refused while it holds events.
+func TestEventStreamReplacesAnEmptyWorkQueueStream(t *testing.T) {
+	ctx := t.Context()
+	b, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	old := jetstream.StreamConfig{Name: EventsStream, Subjects: []string{EventsSubject + ".>"}, Storage: jetstream.FileStorage,
+		Retention: jetstream.WorkQueuePolicy}
+	if _, err := b.JS.CreateStream(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.JS.Publish(ctx, EventsSubject+".org", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.EnsureEventStream(ctx, DefaultStreamLimits); err == nil || !strings.Contains(err.Error(), "drain") {
+		t.Fatalf("a work-queue stream holding an event: %v, want a refusal", err)
+	}
+	s, _ := b.JS.Stream(ctx, EventsStream)
+	if err := s.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, err = b.EnsureEventStream(ctx, DefaultStreamLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.CachedInfo().Config.Retention; r != jetstream.LimitsPolicy {
+		t.Errorf("retention = %v, want limits", r)
+	}
+}

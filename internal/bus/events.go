@@ -22,34 +22,94 @@ const (
 	DetectConsumer = "detect"
 )
 
-// StreamLimits bound the events backlog. When the backlog is full, new
-// publishes fail (DiscardNew) and senders get HTTP 429: nothing accepted is
-// dropped to make room.
+// StreamLimits bound the events stream. When it is full, new publishes fail
+// (DiscardNew) and senders get HTTP 429: nothing accepted is dropped to make
+// room. The stream holds the backlog and the events detection finished since
+// the last trim (TrimEvents), about a second's worth.
 type StreamLimits struct {
 	MaxBytes  int64
 	Duplicate time.Duration // window in which a re-sent event ID is dropped
 }
 
-// DefaultStreamLimits keep up to 4 GiB of undetected events.
+// DefaultStreamLimits keep up to 4 GiB of events.
 var DefaultStreamLimits = StreamLimits{MaxBytes: 4 << 30, Duplicate: 10 * time.Minute}
 
 // EnsureEventStream creates or updates the events stream: file storage,
-// work-queue retention (an event leaves once detection acked it), bounded.
+// bounded, with limits retention; TrimEvents removes what every consumer
+// acknowledged.
+//
+// Work-queue retention would remove each event as it is acknowledged, but
+// the server does that under the stream's lock, compacting and deleting
+// block files one acknowledgement at a time, and publishes wait behind it:
+// measured in BenchmarkPipelineThroughput, the process then kept 1.5 of its
+// 2 cores busy, against 1.85 with trimming. A stream made by an earlier
+// version with work-queue retention (which cannot be changed in place) is
+// replaced when it is empty, and otherwise refused until it has drained.
 func (b *Bus) EnsureEventStream(ctx context.Context, l StreamLimits) (jetstream.Stream, error) {
 	cfg := jetstream.StreamConfig{
 		Name:       EventsStream,
 		Subjects:   []string{EventsSubject + ".>"},
 		Storage:    jetstream.FileStorage,
-		Retention:  jetstream.WorkQueuePolicy,
+		Retention:  jetstream.LimitsPolicy,
 		Discard:    jetstream.DiscardNew,
 		MaxBytes:   l.MaxBytes,
 		Duplicates: l.Duplicate,
+	}
+	if old, err := b.JS.Stream(ctx, EventsStream); err == nil && old.CachedInfo().Config.Retention != cfg.Retention {
+		if n := old.CachedInfo().State.Msgs; n > 0 {
+			return nil, fmt.Errorf("bus: events stream: it still holds %d events under the old work-queue retention; "+
+				"let the previous version drain it, then start again", n)
+		}
+		if err := b.JS.DeleteStream(ctx, EventsStream); err != nil {
+			return nil, fmt.Errorf("bus: events stream: replacing the empty work-queue stream: %w", err)
+		}
+		b.log.Info("bus: the empty work-queue events stream was replaced by one with limits retention")
 	}
 	s, err := b.JS.CreateOrUpdateStream(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("bus: events stream: %w", err)
 	}
 	return s, nil
+}
+
+// TrimEvents removes, every interval until ctx ends, the events that every
+// consumer of the stream has acknowledged: those below the lowest
+// acknowledgement floor, in one purge that drops whole blocks. Several
+// processes may trim the same stream; each purge is idempotent.
+func (b *Bus) TrimEvents(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := b.trimEvents(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("bus: events not trimmed; the stream keeps them until the next try", "err", err)
+		}
+	}
+}
+
+func (b *Bus) trimEvents(ctx context.Context) error {
+	s, err := b.JS.Stream(ctx, EventsStream)
+	if err != nil {
+		return err
+	}
+	floor, found := uint64(0), false
+	list := s.ListConsumers(ctx)
+	for info := range list.Info() {
+		if f := info.AckFloor.Stream; !found || f < floor {
+			floor, found = f, true
+		}
+	}
+	if err := list.Err(); err != nil {
+		return err // a consumer missing from the list must not lose its events
+	}
+	if !found || floor < s.CachedInfo().State.FirstSeq {
+		return nil // no consumer yet, or nothing new acknowledged
+	}
+	return s.Purge(ctx, jetstream.WithPurgeSequence(floor+1))
 }
 
 // EventPublisher publishes events to the stream, one message per event with

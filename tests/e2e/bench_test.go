@@ -148,15 +148,21 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 		}
 		close(next)
 		wg.Wait()
+		sent := time.Since(start)
 		p.drained(b)
+		if os.Getenv("KHIEN_BENCH_TIMELINE") != "" {
+			b.Logf("sent in %v, drained in %v", sent, time.Since(start))
+		}
 		if f := os.Getenv("KHIEN_BENCH_HEAPPROFILE"); f != "" {
 			out, _ := os.Create(f)
 			runtime.GC() // the profile shows the heap as of the last collection
 			pprof.WriteHeapProfile(out)
 			out.Close()
 		}
-		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
-		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/n, "cpu-µs/event")
+		wall, cpu := time.Since(start), cpuTime()-cpu0
+		b.ReportMetric(float64(n)/wall.Seconds(), "events/s")
+		b.ReportMetric(float64(cpu.Microseconds())/n, "cpu-µs/event")
+		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cores-busy")
 		runtime.ReadMemStats(&m1)
 		b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/n, "alloc-B/event")
 		b.ReportMetric(float64(m1.NumGC-m0.NumGC), "gc-cycles")
