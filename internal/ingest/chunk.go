@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/klauspost/compress/s2"
 	"slices"
 	"sync"
 	"time"
@@ -91,8 +92,23 @@ func modelSize(ev *event.Event) int {
 }
 
 // Chunk versions: 1 holds records only; 2 follows each record with its
-// event's model encoding (see model.go). A chunk without "v" is version 1.
-const chunkVersion = 2
+// event's model encoding (see model.go); 3 is a version 2 body compressed
+// with S2. A chunk without "v" is version 1.
+//
+// Compression costs ingest ~0.35 µs and detection ~0.1 µs per event and
+// makes messages ~3.7 times smaller (gen's EVE-like events): the stream
+// then writes, syncs and later deletes a quarter of the bytes, its byte
+// limit holds four times the backlog, and NATS copies less. AppendChunk
+// writes version 2 when compression would not make the chunk smaller.
+const (
+	chunkRecords = 1
+	chunkModels  = 2
+	chunkS2      = 3
+)
+
+// maxChunkBody bounds the decoded body of a compressed chunk (a message
+// is at most a few MiB; a damaged length must not make a huge buffer).
+const maxChunkBody = 64 << 20
 
 type chunkHeader struct {
 	Version  int    `json:"v,omitempty"`
@@ -102,10 +118,11 @@ type chunkHeader struct {
 }
 
 // EncodeChunk encodes records of b (at most ChunkSize) as one stream message:
-// a JSON header line, then each record with a uvarint length, and in a
-// version 2 chunk (b.Events set) after each record its event's model with a
-// uvarint length. The message ID is derived from the records' event IDs, so
-// a re-sent chunk is dropped by the stream.
+// a JSON header line, then the body: each record with a uvarint length and,
+// when b.Events is set, after each record its event's model with a uvarint
+// length (version 2), compressed with S2 when that makes it smaller
+// (version 3). The message ID is derived from the records' event IDs, so a
+// re-sent chunk is dropped by the stream.
 func EncodeChunk(b Batch) (data []byte, id string) { return AppendChunk(nil, b) }
 
 // AppendChunk is EncodeChunk appending to dst, for a caller that reuses
@@ -113,50 +130,68 @@ func EncodeChunk(b Batch) (data []byte, id string) { return AppendChunk(nil, b) 
 func AppendChunk(dst []byte, b Batch) (data []byte, id string) {
 	withModels := len(b.Records) > 0 && len(b.Events) == len(b.Records)
 	h := chunkHeader{Sensor: b.SensorID, Org: b.OrgID, Received: b.Received.UnixNano()}
-	if withModels {
-		h.Version = chunkVersion
-	}
-	hdr, _ := json.Marshal(h)
-	size := len(hdr) + 1
+	size := 0
 	for _, r := range b.Records {
 		size += len(r) + binary.MaxVarintLen32
 		if withModels {
 			size += 256
 		}
 	}
-	data = append(slices.Grow(dst[:0], size), hdr...)
-	data = append(data, '\n')
+	bp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(bp)
+	body := slices.Grow((*bp)[:0], size)
 	sum := sha256.New()
 	var model []byte
 	for i, r := range b.Records {
-		data = binary.AppendUvarint(data, uint64(len(r)))
-		data = append(data, r...)
+		body = binary.AppendUvarint(body, uint64(len(r)))
+		body = append(body, r...)
 		if !withModels {
 			sum.Write([]byte(event.NewID(b.SensorID, r)))
 			continue
 		}
 		ev := &b.Events[i]
 		model = appendModel(model[:0], ev)
-		data = binary.AppendUvarint(data, uint64(len(model)))
-		data = append(data, model...)
+		body = binary.AppendUvarint(body, uint64(len(model)))
+		body = append(body, model...)
 		sum.Write([]byte(ev.ID)) // Normalize made it: event.NewID(b.SensorID, r)
 	}
+	*bp = body
+	if withModels {
+		h.Version = chunkModels
+		zp := bodyBufs.Get().(*[]byte)
+		defer bodyBufs.Put(zp)
+		*zp = slices.Grow((*zp)[:0], s2.MaxEncodedLen(len(body)))
+		if z := s2.Encode((*zp)[:cap(*zp)], body); len(z) < len(body) {
+			h.Version, body = chunkS2, z
+		}
+	}
+	hdr, _ := json.Marshal(h)
+	data = append(slices.Grow(dst[:0], len(hdr)+1+len(body)), hdr...)
+	data = append(append(data, '\n'), body...)
 	return data, hex.EncodeToString(sum.Sum(nil)[:16])
 }
 
+// bodyBufs recycles the buffers chunk bodies are built and unpacked in.
+var bodyBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 var errBadChunk = errors.New("ingest: malformed stream chunk")
 
-// DecodeChunk reads a message made by EncodeChunk. Records alias data.
+// DecodeChunk reads a message made by EncodeChunk. Records alias data, or
+// the decompressed body.
 func DecodeChunk(data []byte) (Batch, error) {
 	var b Batch
-	var text string // the models' strings are substrings of one copy of data
-	hdr, err := walkChunk(data, func(rec, model []byte, at int) error {
+	hdr, body, err := openChunk(data, nil)
+	if err != nil {
+		return Batch{}, errBadChunk
+	}
+	var text string // the models' strings are substrings of one copy of the body
+	err = walkChunk(hdr, body, func(rec, model []byte, at int) error {
 		b.Records = append(b.Records, rec)
 		if model == nil {
 			return nil
 		}
 		if text == "" {
-			text = string(data)
+			text = string(body)
 		}
 		b.Events = append(b.Events, event.Event{})
 		return decodeModelInto(&b.Events[len(b.Events)-1], text[at:at+len(model)])
@@ -168,35 +203,64 @@ func DecodeChunk(data []byte) (Batch, error) {
 	return b, nil
 }
 
-// walkChunk checks a chunk's header and calls fn with each record and, in a
-// version 2 chunk, its model encoding and the model's offset in data (nil
-// and 0 in a version 1 chunk), in order. It stops at fn's first error or at
-// the first damage, after the records before it.
-func walkChunk(data []byte, fn func(rec, model []byte, at int) error) (chunkHeader, error) {
+// openChunk reads a chunk's header and returns its body, decompressed into
+// buf's storage (or a new buffer when buf is nil) for version 3; the
+// returned header then says version 2, what the body holds.
+func openChunk(data []byte, buf *[]byte) (chunkHeader, []byte, error) {
 	var hdr chunkHeader
 	nl := bytes.IndexByte(data, '\n')
-	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 || hdr.Version > chunkVersion {
-		return hdr, errBadChunk
+	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 || hdr.Version > chunkS2 {
+		return hdr, nil, errBadChunk
 	}
-	// next reads a uvarint-prefixed value at data[i:].
+	body := data[nl+1:]
+	if hdr.Version != chunkS2 {
+		return hdr, body, nil
+	}
+	n, err := s2.DecodedLen(body)
+	if err != nil || n > maxChunkBody {
+		return hdr, nil, errBadChunk
+	}
+	var dst []byte
+	if buf != nil {
+		dst = *buf
+	}
+	if cap(dst) < n {
+		dst = make([]byte, n)
+	}
+	if body, err = s2.Decode(dst[:cap(dst)], body); err != nil {
+		return hdr, nil, errBadChunk
+	}
+	if buf != nil {
+		*buf = body[:0]
+	}
+	hdr.Version = chunkModels
+	return hdr, body, nil
+}
+
+// walkChunk calls fn with each record of an opened chunk's body and, in a
+// version 2 body, its model encoding and the model's offset in the body
+// (nil and 0 in version 1), in order. It stops at fn's first error or at
+// the first damage, after the records before it.
+func walkChunk(hdr chunkHeader, body []byte, fn func(rec, model []byte, at int) error) error {
+	// next reads a uvarint-prefixed value at body[i:].
 	next := func(i int) (val []byte, end int, ok bool) {
-		n, k := binary.Uvarint(data[i:])
-		if k <= 0 || n > uint64(len(data)-i-k) {
+		n, k := binary.Uvarint(body[i:])
+		if k <= 0 || n > uint64(len(body)-i-k) {
 			return nil, 0, false
 		}
-		return data[i+k : i+k+int(n)], i + k + int(n), true
+		return body[i+k : i+k+int(n)], i + k + int(n), true
 	}
-	for i := nl + 1; i < len(data); {
+	for i := 0; i < len(body); {
 		rec, end, ok := next(i)
 		if !ok {
-			return hdr, errBadChunk
+			return errBadChunk
 		}
 		i = end
 		var model []byte
 		at := 0
-		if hdr.Version == chunkVersion {
+		if hdr.Version == chunkModels {
 			if model, end, ok = next(i); !ok {
-				return hdr, errBadChunk
+				return errBadChunk
 			}
 			at, i = end-len(model), end
 			model = model[:len(model):len(model)]
@@ -205,10 +269,10 @@ func walkChunk(data []byte, fn func(rec, model []byte, at int) error) (chunkHead
 			}
 		}
 		if err := fn(rec, model, at); err != nil {
-			return hdr, err
+			return err
 		}
 	}
-	return hdr, nil
+	return nil
 }
 
 // Normalize decodes one raw record of a sensor into an event stamped with its
@@ -276,7 +340,7 @@ func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
 	return d.Decode(d.Detect(raw), raw)
 }
 
-// Events calls fn with each event of a chunk. A version 2 chunk's events
+// Events calls fn with each event of a chunk. A version 2 or 3 chunk's events
 // are taken from their models, stamped as Normalize stamps them, and lack
 // Fields; with fields set (Sigma rules need them), and for version 1 chunks,
 // the records are decoded again with d, exactly as ingest decoded them. A
@@ -287,11 +351,17 @@ func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
 // the chunk's text alive while they are held. A damaged chunk ends with an
 // error after the events before the damage.
 func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped int, err error) {
+	zp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(zp)
+	hdr, body, err := openChunk(data, zp)
+	if err != nil {
+		return 0, err
+	}
 	// The first walk checks the chunk and gathers the models, so that all
 	// the events' strings share one copy of them (not of the records).
 	buf := modelBufs.Get().(*[]byte)
 	models := (*buf)[:0]
-	hdr, err := walkChunk(data, func(_, model []byte, _ int) error {
+	err = walkChunk(hdr, body, func(_, model []byte, _ int) error {
 		if !fields {
 			models = append(models, model...)
 		}
@@ -308,7 +378,7 @@ func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped
 	received := time.Unix(0, hdr.Received).UTC()
 	var ev event.Event
 	at := 0
-	_, err = walkChunk(data, func(raw, model []byte, _ int) error {
+	err = walkChunk(hdr, body, func(raw, model []byte, _ int) error {
 		if model != nil && !fields {
 			m := text[at : at+len(model)]
 			at += len(model)

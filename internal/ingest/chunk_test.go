@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,51 @@ func TestModelRejectsDamage(t *testing.T) {
 	}
 }
 
+// compressible is a chunk of repetitive records and events, which
+// EncodeChunk compresses (version 3).
+func compressible(at time.Time) []byte {
+	b := Batch{SensorID: "s", OrgID: "o", Received: at}
+	for i := range 50 {
+		b.Records = append(b.Records, []byte(`{"event_type":"dns","dns":{"rrname":"host-`+strings.Repeat("x", i)+`.example"}}`))
+		b.Events = append(b.Events, event.Event{ID: "id" + strings.Repeat("y", i), Time: at, Format: event.FormatEVE, Kind: "dns",
+			Hosts: []string{"host.example"}})
+	}
+	data, _ := EncodeChunk(b)
+	return data
+}
+
+var t0 = time.Unix(1, 0).UTC()
+
+// A chunk worth compressing is compressed, comes back whole, and a
+// damaged compressed body is refused, not trusted.
+func TestCompressedChunk(t *testing.T) {
+	data := compressible(t0)
+	if !bytes.HasPrefix(data, []byte(`{"v":3,`)) {
+		t.Fatalf("not compressed: %.40q", data)
+	}
+	b, err := DecodeChunk(data)
+	if err != nil || len(b.Records) != 50 || len(b.Events) != 50 || b.Events[49].Kind != "dns" ||
+		!strings.HasSuffix(string(b.Records[49]), `.example"}}`) {
+		t.Fatalf("DecodeChunk = %d records, %d events, %v", len(b.Records), len(b.Events), err)
+	}
+	n := 0
+	if _, err := Events(data, panicDecoder{}, false, func(ev *event.Event) { n++ }); err != nil || n != 50 {
+		t.Fatalf("Events = %d, %v", n, err)
+	}
+	nl := bytes.IndexByte(data, '\n')
+	for _, bad := range [][]byte{
+		data[:len(data)-3], // truncated
+		append(slices.Clone(data[:nl+1]), 0xff, 0xff, 0xff, 0xff, 0x0f), // claims 4 GiB
+	} {
+		if _, err := DecodeChunk(bad); err == nil {
+			t.Errorf("damaged chunk %.60q accepted", bad)
+		}
+		if _, err := Events(bad, panicDecoder{}, false, func(*event.Event) {}); err == nil {
+			t.Errorf("Events took damaged chunk %.60q", bad)
+		}
+	}
+}
+
 func FuzzDecodeChunk(f *testing.F) {
 	data, _ := EncodeChunk(Batch{SensorID: "s", OrgID: "o", Received: time.Unix(1, 0), Records: [][]byte{[]byte("r1"), []byte("r2")}})
 	f.Add(data)
@@ -114,6 +160,8 @@ func FuzzDecodeChunk(f *testing.F) {
 		Events: []event.Event{{ID: "id", Time: at, Format: event.FormatEVE, Kind: "dns", Hosts: []string{"a.example"}, Severity: 2}}})
 	f.Add(v2)
 	f.Add([]byte(`{"v":2,"s":"s","o":"o","r":1}` + "\n\x01x\x00"))
+	f.Add(compressible(t0))
+	f.Add([]byte(`{"v":3,"s":"s","o":"o","r":1}` + "\n\xff\xff\xff\xff\x0f"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := DecodeChunk(data)
 		if err != nil {
