@@ -25,7 +25,7 @@ const (
 // StreamLimits bound the events stream. When it is full, new publishes fail
 // (DiscardNew) and senders get HTTP 429: nothing accepted is dropped to make
 // room. The stream holds the backlog and the events detection finished since
-// the last trim (TrimEvents), about a second's worth.
+// the last trim (TrimEvents, every 100 ms in the server).
 type StreamLimits struct {
 	MaxBytes  int64
 	Duplicate time.Duration // window in which a re-sent event ID is dropped
