@@ -96,29 +96,30 @@ func batches(events []gen.Sample, size int) [][]byte {
 
 // BenchmarkPipelineThroughput pushes EVE-like events (1% carrying an
 // indicator, 1M indicators loaded) through HTTP ingest, the JetStream
-// stream, detection and alert writes, and reports events/s end to end and
-// the process's CPU time per event (the steadier figure on a shared machine).
+// stream, detection and alert writes, and reports events/s end to end, the
+// process's CPU time per event (the steadier figure on a shared machine),
+// how many of the cores it kept busy, and bytes allocated per event.
 //
-// Figures, 2-core AMD EPYC shared with other jobs (load 1.5-2.5), the old
-// and new code alternated within minutes (2026-11-22 03:40 UTC), command
-// `go test -run '^$' -bench PipelineThroughput -benchtime 2x ./tests/e2e/`
-// and, for latency, KHIEN_BENCH_RATE=55000 and -bench PipelineLatency:
+// Figures on the 2-core AMD EPYC, shared with other jobs (runs of the same
+// code move by ±15%), `make bench-pipeline`; old and new builds alternated
+// within minutes:
 //
-//	                           before               after
-//	CPU per event              14.2-14.5 µs         9.1-9.2 µs
-//	events/s (best run)        123k                 179k
-//	latency p50 at 55k ev/s    83-124 ms (3 runs)   26-57 ms (5 runs)
-//	latency p99 at 55k ev/s    221-241 ms           56-203 ms, median 75
+//	                          ADR 0012 (03:40 UTC)   ADR 0015 (06:00 UTC)
+//	CPU per event             9.1-9.2 µs             5.3-6.3 µs
+//	allocated per event       8.1 KB                 2.5-2.7 KB
+//	cores busy                ~1.5                   1.7-1.9
+//	events/s                  ~180k                  265k-357k
+//	ingest→alert at 160k/s    -                      p50 8-9 ms, p99 16-22 ms
+//	  (2,000-event batches)
 //
-// What changed: ingest publishes each record's normalised event beside it
-// (chunk version 2) so detection no longer decodes records a second time
-// (unless Sigma rules need Fields); ingest decodes without building a kept
-// Fields map (telemetry.DecodeModel); groups of a batch are decoded on every
-// core and published as they are ready; messages hold up to 1024 records;
-// event IDs cost one allocation, not four. Targets (400k events/s, p99 ≤ 50 ms)
-// are not reached: ingest decoding (~4 µs of the 9), then GC, HTTP,
-// JetStream and detection (~1.5 µs) remain, and POST latency spikes follow
-// the stream's disk syncs (SyncAlways).
+// What changed is in ADR 0015: less garbage (block-copied records, a
+// reused event per chunk in detection, pooled buffers, a field table
+// instead of a map per record), indicator records packed without pointers,
+// one template set per language, S2-compressed chunks, and limits retention
+// trimmed every 100 ms instead of work-queue retention. 400k events/s is
+// not reached: decoding and mapping JSON (~1.7 µs), compression (~0.5 µs),
+// the event ID's SHA-256 (~0.4 µs), garbage collection (~0.6 µs) and
+// detection (~1 µs) remain.
 func BenchmarkPipelineThroughput(b *testing.B) {
 	p := newPipeline(b)
 	if f := os.Getenv("KHIEN_BENCH_CPUPROFILE"); f != "" {
