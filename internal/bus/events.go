@@ -112,8 +112,9 @@ func (b *Bus) trimEvents(ctx context.Context) error {
 	return s.Purge(ctx, jetstream.WithPurgeSequence(floor+1))
 }
 
-// EventPublisher publishes events to the stream, one message per event with
-// the event ID as message ID (so the stream drops re-sent events).
+// EventPublisher publishes batches to the events stream in chunks (see
+// Publish); a chunk's message ID derives from its events' IDs, so the
+// stream drops a re-sent chunk.
 type EventPublisher struct {
 	js       jetstream.JetStream
 	maxBytes int // the largest message the server takes, less room for headers
