@@ -68,15 +68,7 @@ func (d Decoder) decode(format event.Format, raw []byte, keep bool) (event.Event
 		}
 	}
 	switch format {
-	case event.FormatEVE:
-		return decodeJSON(raw, format, keep)
-	case event.FormatZeek:
-		return decodeJSON(raw, format, keep)
-	case event.FormatECS:
-		return decodeJSON(raw, format, keep)
-	case event.FormatWindows:
-		return decodeJSON(raw, format, keep)
-	case event.FormatJSON:
+	case event.FormatEVE, event.FormatZeek, event.FormatECS, event.FormatWindows, event.FormatJSON:
 		return decodeJSON(raw, format, keep)
 	case event.FormatCEF:
 		return d.decodeCEF(raw)
