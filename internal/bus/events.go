@@ -44,7 +44,7 @@ var DefaultStreamLimits = StreamLimits{MaxBytes: 4 << 30, Duplicate: 10 * time.M
 // measured in BenchmarkPipelineThroughput, the process then kept 1.5 of its
 // 2 cores busy, against 1.85 with trimming. A stream made by an earlier
 // version with work-queue retention (which cannot be changed in place) is
-// replaced when it is empty, and otherwise refused until it has drained.
+// replaced when it is empty, and otherwise used as it is until then.
 func (b *Bus) EnsureEventStream(ctx context.Context, l StreamLimits) (jetstream.Stream, error) {
 	cfg := jetstream.StreamConfig{
 		Name:       EventsStream,
@@ -57,8 +57,9 @@ func (b *Bus) EnsureEventStream(ctx context.Context, l StreamLimits) (jetstream.
 	}
 	if old, err := b.JS.Stream(ctx, EventsStream); err == nil && old.CachedInfo().Config.Retention != cfg.Retention {
 		if n := old.CachedInfo().State.Msgs; n > 0 {
-			return nil, fmt.Errorf("bus: events stream: it still holds %d events under the old work-queue retention; "+
-				"let the previous version drain it, then start again", n)
+			b.log.Warn("bus: the events stream still holds events under work-queue retention; it is kept as it is "+
+				"(slower) until a start finds it empty", "events", n)
+			return old, nil
 		}
 		if err := b.JS.DeleteStream(ctx, EventsStream); err != nil {
 			return nil, fmt.Errorf("bus: events stream: replacing the empty work-queue stream: %w", err)
