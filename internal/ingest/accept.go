@@ -42,14 +42,27 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 	// into blocks rather than one allocation each. Blocks grow from 4 KiB to
 	// arenaBlock, so a small batch takes little and a large one is copied
 	// about once.
+	// Full-size blocks are recycled once the batch is published.
 	var block []byte
+	var full []*[]byte
+	defer func() {
+		for _, bp := range full {
+			blocks.Put(bp)
+		}
+	}()
 	lim := s.d.Limits
 	err := s.d.Splitter(&countingReader{r: r, max: lim.MaxBatchBytes}, lim.MaxRecord, func(pos int, raw []byte, err error) error {
 		if pos > lim.MaxRecords {
 			return errTooManyRecords
 		}
 		if cap(block)-len(block) < len(raw) {
-			block = make([]byte, 0, max(min(arenaBlock, 2*cap(block)), 4<<10, len(raw)))
+			if size := max(min(arenaBlock, 2*cap(block)), 4<<10); size == arenaBlock && len(raw) <= arenaBlock {
+				bp := blocks.Get().(*[]byte)
+				full = append(full, bp)
+				block = (*bp)[:0]
+			} else {
+				block = make([]byte, 0, max(size, len(raw)))
+			}
 		}
 		start := len(block)
 		block = append(block, raw...)
@@ -69,6 +82,11 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 
 // arenaBlock is the size of the blocks Accept copies records into.
 const arenaBlock = 256 << 10
+
+// blocks recycles full-size record blocks. The records in them are done
+// with once publish returns: the stream has its own copy, rejects keep
+// excerpts, and a Publisher may not keep a batch.
+var blocks = sync.Pool{New: func() any { b := make([]byte, 0, arenaBlock); return &b }}
 
 // Record is one raw record of a batch, or the error that made it unreadable.
 type Record struct {
