@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -151,6 +152,9 @@ func (a *App) decodeChunk(data []byte, fn func(*event.Event)) error {
 	skipped, err := ingest.Events(data, decoder{}, a.Engine.NeedsFields(), fn)
 	if skipped > 0 {
 		a.Log.Error("records that decoded at ingest no longer decode; skipped", "records", skipped)
+	}
+	if errors.Is(err, ingest.ErrChunkVersion) {
+		return detect.ErrNewerFormat
 	}
 	return err
 }

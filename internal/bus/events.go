@@ -270,4 +270,5 @@ type Message interface {
 	Data() []byte
 	Ack() error
 	Nak() error
+	NakWithDelay(time.Duration) error
 }

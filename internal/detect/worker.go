@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -14,7 +15,17 @@ type Message interface {
 	Data() []byte
 	Ack() error
 	Nak() error
+	NakWithDelay(time.Duration) error
 }
+
+// ErrNewerFormat is what Decode returns for a message in a format newer than
+// this process reads: a process of a newer version (in a rolling upgrade)
+// will, so the message is left for it rather than dropped.
+var ErrNewerFormat = errors.New("detect: stream message in a newer format")
+
+// newerFormatDelay is how long a message in a newer format waits before the
+// stream offers it again.
+const newerFormatDelay = 30 * time.Second
 
 // Source is the shared stream consumer detection workers pull from; many
 // workers, in one or several processes, share its messages.
@@ -76,21 +87,30 @@ func (w *Worker) Run(ctx context.Context) {
 // message after the commit, or none (Nak) when recording failed.
 func (w *Worker) process(ctx context.Context, msgs []Message) error {
 	var hits []alert.Hit
+	done := msgs[:0:0] // the messages this process handled
 	for _, m := range msgs {
-		err := w.Decode(m.Data(), func(ev *event.Event) { hits = append(hits, w.Engine.Hits(ev)...) })
-		if err != nil {
+		var found []alert.Hit
+		err := w.Decode(m.Data(), func(ev *event.Event) { found = append(found, w.Engine.Hits(ev)...) })
+		switch {
+		case errors.Is(err, ErrNewerFormat):
+			w.Log.Warn("stream message in a newer format left for an upgraded process", "retry_in", newerFormatDelay)
+			m.NakWithDelay(newerFormatDelay)
+			continue
+		case err != nil:
 			// Ingest only publishes events it encoded; a message that does not
 			// decode will never decode. Acknowledge it so it cannot block the stream.
 			w.Log.Error("undecodable events on the stream dropped", "err", err)
 		}
+		hits = append(hits, found...)
+		done = append(done, m)
 	}
 	if _, err := w.Alerts.Record(ctx, hits); err != nil {
-		for _, m := range msgs {
+		for _, m := range done {
 			m.Nak()
 		}
 		return err
 	}
-	for _, m := range msgs {
+	for _, m := range done {
 		if err := m.Ack(); err != nil {
 			w.Log.Warn("ack failed; the event will be re-delivered and counted once", "err", err)
 		}

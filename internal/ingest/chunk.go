@@ -176,6 +176,10 @@ var bodyBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 var errBadChunk = errors.New("ingest: malformed stream chunk")
 
+// ErrChunkVersion is returned for a well-formed chunk of a version newer
+// than this build reads (written by a newer process).
+var ErrChunkVersion = errors.New("ingest: stream chunk of a newer version")
+
 // DecodeChunk reads a message made by EncodeChunk. Records alias data, or
 // the decompressed body.
 func DecodeChunk(data []byte) (Batch, error) {
@@ -209,8 +213,11 @@ func DecodeChunk(data []byte) (Batch, error) {
 func openChunk(data []byte, buf *[]byte) (chunkHeader, []byte, error) {
 	var hdr chunkHeader
 	nl := bytes.IndexByte(data, '\n')
-	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 || hdr.Version > chunkS2 {
+	if nl < 0 || json.Unmarshal(data[:nl], &hdr) != nil || hdr.Version < 0 {
 		return hdr, nil, errBadChunk
+	}
+	if hdr.Version > chunkS2 {
+		return hdr, nil, ErrChunkVersion
 	}
 	body := data[nl+1:]
 	if hdr.Version != chunkS2 {
