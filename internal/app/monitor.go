@@ -114,7 +114,7 @@ func (a *App) background(ctx context.Context, run func(func())) {
 	if a.events != nil {
 		for range max(1, runtime.GOMAXPROCS(0)) {
 			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts,
-				Decode: a.decodeChunk, Log: a.Log}
+				Decode: a.decodeChunk, ID: ingest.EventID, Log: a.Log}
 			run(func() { w.Run(ctx) })
 		}
 		// Often, so that each purge is small: a purge holds the stream's
@@ -148,7 +148,7 @@ func (a *App) background(ctx context.Context, run func(func())) {
 // decodeChunk turns a stream message back into events: the events ingest
 // published beside the records, or, when Sigma rules need Fields, the raw
 // records decoded exactly as ingest did when it accepted them.
-func (a *App) decodeChunk(data []byte, fn func(*event.Event)) error {
+func (a *App) decodeChunk(data []byte, fn func(*event.Event, []byte)) error {
 	skipped, err := ingest.Events(data, decoder{}, a.Engine.NeedsFields(), fn)
 	if skipped > 0 {
 		a.Log.Error("records that decoded at ingest no longer decode; skipped", "records", skipped)

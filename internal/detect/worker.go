@@ -46,10 +46,15 @@ type Worker struct {
 	Engine *Engine
 	Source Source
 	Alerts Recorder
-	Decode func(data []byte, fn func(*event.Event)) error // a message's events (ingest.Events); fn may not keep the event's lists
-	Log    *slog.Logger
-	Batch  int           // messages per fetch (default 8; see Run)
-	Wait   time.Duration // longest wait for a batch (default 1s)
+	// Decode calls fn with a message's events and their records
+	// (ingest.Events); fn may not keep the event's lists.
+	Decode func(data []byte, fn func(ev *event.Event, raw []byte)) error
+	// ID returns an event's ID, computed from its record when the event
+	// does not carry it (ingest.EventID); only events that matched need one.
+	ID    func(ev *event.Event, raw []byte) string
+	Log   *slog.Logger
+	Batch int           // messages per fetch (default 8; see Run)
+	Wait  time.Duration // longest wait for a batch (default 1s)
 }
 
 // Run works until ctx ends.
@@ -90,7 +95,16 @@ func (w *Worker) process(ctx context.Context, msgs []Message) error {
 	done := msgs[:0:0] // the messages this process handled
 	for _, m := range msgs {
 		var found []alert.Hit
-		err := w.Decode(m.Data(), func(ev *event.Event) { found = append(found, w.Engine.Hits(ev)...) })
+		err := w.Decode(m.Data(), func(ev *event.Event, raw []byte) {
+			h := w.Engine.Hits(ev)
+			if len(h) > 0 && ev.ID == "" {
+				id := w.ID(ev, raw)
+				for i := range h {
+					h[i].EventID = id
+				}
+			}
+			found = append(found, h...)
+		})
 		switch {
 		case errors.Is(err, ErrNewerFormat):
 			w.Log.Warn("stream message in a newer format left for an upgraded process", "retry_in", newerFormatDelay)

@@ -37,28 +37,30 @@ func (r *recorder) Record(_ context.Context, hits []alert.Hit) ([]alert.Alert, e
 
 // A message in a newer format is left on the stream (offered again later,
 // for an upgraded process), not acknowledged and lost; the rest of the
-// batch is matched, recorded and acknowledged; a damaged message is dropped.
+// batch is matched, recorded (with the matching event's ID, computed from
+// its record) and acknowledged; a damaged message is dropped.
 func TestWorkerLeavesNewerFormatsOnTheStream(t *testing.T) {
 	eng := NewEngine(nil)
 	ix, _ := Build([]intel.Indicator{{Type: intel.TypeIPv4, Value: "192.0.2.1", Source: "s", TLP: tlp.Green, Confidence: 80}}, now)
 	eng.SetIndicators(ix)
 	rec := &recorder{}
 	w := &Worker{Engine: eng, Alerts: rec, Log: slog.New(slog.DiscardHandler),
-		Decode: func(data []byte, fn func(*event.Event)) error {
+		ID: func(ev *event.Event, raw []byte) string { return "id-of-" + string(raw) },
+		Decode: func(data []byte, fn func(*event.Event, []byte)) error {
 			switch string(data) {
 			case "newer":
 				return ErrNewerFormat
 			case "damaged":
 				return errBadTestChunk
 			}
-			fn(&event.Event{ID: "e1", SensorID: "sn", DstIP: mustAddr(string(data))})
+			fn(&event.Event{SensorID: "sn", DstIP: mustAddr(string(data))}, data)
 			return nil
 		}}
 	hit, newer, damaged := &fakeMsg{data: "192.0.2.1"}, &fakeMsg{data: "newer"}, &fakeMsg{data: "damaged"}
 	if err := w.process(t.Context(), []Message{hit, newer, damaged}); err != nil {
 		t.Fatal(err)
 	}
-	if !hit.acked || len(rec.hits) != 1 || rec.hits[0].EventID != "e1" {
+	if !hit.acked || len(rec.hits) != 1 || rec.hits[0].EventID != "id-of-192.0.2.1" {
 		t.Errorf("the matching message: acked %v, hits %+v", hit.acked, rec.hits)
 	}
 	if newer.acked || !newer.naked || newer.delay != newerFormatDelay {

@@ -121,8 +121,9 @@ type chunkHeader struct {
 // a JSON header line, then the body: each record with a uvarint length and,
 // when b.Events is set, after each record its event's model with a uvarint
 // length (version 2), compressed with S2 when that makes it smaller
-// (version 3). The message ID is derived from the records' event IDs, so a
-// re-sent chunk is dropped by the stream.
+// (version 3). The message ID is a hash of the sensor and the body (not of
+// the header, which holds the receive time), so a re-sent chunk is dropped
+// by the stream.
 func EncodeChunk(b Batch) (data []byte, id string) { return AppendChunk(nil, b) }
 
 // AppendChunk is EncodeChunk appending to dst, for a caller that reuses
@@ -140,20 +141,15 @@ func AppendChunk(dst []byte, b Batch) (data []byte, id string) {
 	bp := bodyBufs.Get().(*[]byte)
 	defer bodyBufs.Put(bp)
 	body := slices.Grow((*bp)[:0], size)
-	sum := sha256.New()
 	var model []byte
 	for i, r := range b.Records {
 		body = binary.AppendUvarint(body, uint64(len(r)))
 		body = append(body, r...)
-		if !withModels {
-			sum.Write([]byte(event.NewID(b.SensorID, r)))
-			continue
+		if withModels {
+			model = appendModel(model[:0], &b.Events[i])
+			body = binary.AppendUvarint(body, uint64(len(model)))
+			body = append(body, model...)
 		}
-		ev := &b.Events[i]
-		model = appendModel(model[:0], ev)
-		body = binary.AppendUvarint(body, uint64(len(model)))
-		body = append(body, model...)
-		sum.Write([]byte(ev.ID)) // Normalize made it: event.NewID(b.SensorID, r)
 	}
 	*bp = body
 	if withModels {
@@ -168,6 +164,10 @@ func AppendChunk(dst []byte, b Batch) (data []byte, id string) {
 	hdr, _ := json.Marshal(h)
 	data = append(slices.Grow(dst[:0], len(hdr)+1+len(body)), hdr...)
 	data = append(append(data, '\n'), body...)
+	sum := sha256.New()
+	sum.Write([]byte(b.SensorID))
+	sum.Write([]byte{0, byte(h.Version)})
+	sum.Write(body)
 	return data, hex.EncodeToString(sum.Sum(nil)[:16])
 }
 
@@ -310,12 +310,18 @@ type ModelDecoder interface {
 	DecodeModel(format event.Format, raw []byte) (event.Event, error)
 }
 
-// normalizeModel is Normalize without Fields (see ModelDecoder).
+// normalizeModel is what ingest publishes beside a record: Normalize
+// without Fields (see ModelDecoder), without the ID and without the receive
+// time as the event's time when it has none. Both are filled where the
+// event is read (Events); leaving them out keeps a re-sent batch's chunks
+// byte for byte the same (their message IDs hash them), and the ID, a
+// SHA-256 of the record, is then computed only for events that matched.
 func normalizeModel(d Decoder, sensorID, orgID string, raw []byte, received time.Time) (event.Event, error) {
 	md, ok := d.(ModelDecoder)
 	if !ok {
-		ev, err := Normalize(d, sensorID, orgID, raw, received)
+		ev, err := decodeRecord(d, raw)
 		ev.Fields = nil
+		ev.SensorID, ev.OrgID, ev.Received = sensorID, orgID, received
 		return ev, err
 	}
 	if !utf8.Valid(raw) {
@@ -325,11 +331,7 @@ func normalizeModel(d Decoder, sensorID, orgID string, raw []byte, received time
 	if err != nil {
 		return ev, err
 	}
-	ev.ID = event.NewID(sensorID, raw)
 	ev.SensorID, ev.OrgID, ev.Received = sensorID, orgID, received
-	if ev.Time.IsZero() {
-		ev.Time = received
-	}
 	return ev, nil
 }
 
@@ -353,11 +355,15 @@ func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
 // the records are decoded again with d, exactly as ingest decoded them. A
 // record that no longer decodes (it did when accepted) is skipped and counted.
 //
+// fn also gets the record (valid during the call). An event taken from a
+// version 3 model has no ID: EventID computes it from the record when it is
+// needed (for an event that matched).
+//
 // The event passed to fn is reused for the next one: its lists are valid
 // only during the call (keep ev.Clone()). Its strings stay valid, and keep
 // the chunk's text alive while they are held. A damaged chunk ends with an
 // error after the events before the damage.
-func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped int, err error) {
+func Events(data []byte, d Decoder, fields bool, fn func(ev *event.Event, raw []byte)) (skipped int, err error) {
 	zp := bodyBufs.Get().(*[]byte)
 	defer bodyBufs.Put(zp)
 	hdr, body, err := openChunk(data, zp)
@@ -396,7 +402,7 @@ func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped
 			if ev.Time.IsZero() {
 				ev.Time = received
 			}
-			fn(&ev)
+			fn(&ev, raw)
 			return nil
 		}
 		one, err := Normalize(d, hdr.Sensor, hdr.Org, raw, received)
@@ -404,10 +410,19 @@ func Events(data []byte, d Decoder, fields bool, fn func(*event.Event)) (skipped
 			skipped++
 			return nil
 		}
-		fn(&one)
+		fn(&one, raw)
 		return nil
 	})
 	return skipped, err
+}
+
+// EventID returns ev's ID: the one it carries, or the one Normalize gives
+// its record (event.NewID of the sensor and the raw bytes).
+func EventID(ev *event.Event, raw []byte) string {
+	if ev.ID != "" {
+		return ev.ID
+	}
+	return event.NewID(ev.SensorID, raw)
 }
 
 // modelBufs recycles the buffers Events gathers models in.

@@ -57,7 +57,7 @@ func TestEventsStampLikeIngest(t *testing.T) {
 	at := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
 	data, _ := EncodeChunk(Batch{SensorID: "s1", OrgID: "o1", Received: at, Records: [][]byte{[]byte("x"), []byte("bad")}})
 	var evs []event.Event
-	skipped, err := Events(data, fakeDecoder{}, false, func(ev *event.Event) { evs = append(evs, ev.Clone()) })
+	skipped, err := Events(data, fakeDecoder{}, false, func(ev *event.Event, _ []byte) { evs = append(evs, ev.Clone()) })
 	if err != nil || skipped != 1 || len(evs) != 1 {
 		t.Fatalf("Events = %d skipped, %v, %d events", skipped, err, len(evs))
 	}
@@ -73,7 +73,7 @@ func TestEventsStampLikeIngest(t *testing.T) {
 	}
 	data2, _ := EncodeChunk(Batch{SensorID: "s1", OrgID: "o1", Received: at, Records: [][]byte{[]byte("x")}, Events: []event.Event{norm}})
 	evs = nil
-	if _, err := Events(data2, panicDecoder{}, false, func(ev *event.Event) { evs = append(evs, ev.Clone()) }); err != nil || len(evs) != 1 {
+	if _, err := Events(data2, panicDecoder{}, false, func(ev *event.Event, _ []byte) { evs = append(evs, ev.Clone()) }); err != nil || len(evs) != 1 {
 		t.Fatalf("Events(v2) = %v, %d events", err, len(evs))
 	}
 	if evs[0].ID != ev.ID || evs[0].Kind != "x" || evs[0].SensorID != "s1" || !evs[0].Time.Equal(at) || !evs[0].Received.Equal(at) {
@@ -135,7 +135,7 @@ func TestCompressedChunk(t *testing.T) {
 		t.Fatalf("DecodeChunk = %d records, %d events, %v", len(b.Records), len(b.Events), err)
 	}
 	n := 0
-	if _, err := Events(data, panicDecoder{}, false, func(ev *event.Event) { n++ }); err != nil || n != 50 {
+	if _, err := Events(data, panicDecoder{}, false, func(ev *event.Event, _ []byte) { n++ }); err != nil || n != 50 {
 		t.Fatalf("Events = %d, %v", n, err)
 	}
 	nl := bytes.IndexByte(data, '\n')
@@ -146,7 +146,7 @@ func TestCompressedChunk(t *testing.T) {
 		if _, err := DecodeChunk(bad); err == nil {
 			t.Errorf("damaged chunk %.60q accepted", bad)
 		}
-		if _, err := Events(bad, panicDecoder{}, false, func(*event.Event) {}); err == nil {
+		if _, err := Events(bad, panicDecoder{}, false, func(*event.Event, []byte) {}); err == nil {
 			t.Errorf("Events took damaged chunk %.60q", bad)
 		}
 	}
@@ -156,7 +156,7 @@ func TestCompressedChunk(t *testing.T) {
 // it for a newer process) instead of passing for damage.
 func TestNewerChunkVersion(t *testing.T) {
 	data := []byte(`{"v":4,"s":"s","o":"o","r":1}` + "\nwhatever")
-	if _, err := Events(data, panicDecoder{}, false, func(*event.Event) {}); !errors.Is(err, ErrChunkVersion) {
+	if _, err := Events(data, panicDecoder{}, false, func(*event.Event, []byte) {}); !errors.Is(err, ErrChunkVersion) {
 		t.Fatalf("Events = %v, want ErrChunkVersion", err)
 	}
 }
@@ -192,7 +192,7 @@ func FuzzDecodeChunk(f *testing.F) {
 		}
 		if len(b.Events) > 0 { // a version 2 chunk's events come without decoding records
 			n := 0
-			if _, err := Events(data, panicDecoder{}, false, func(*event.Event) { n++ }); err != nil || n != len(b.Events) {
+			if _, err := Events(data, panicDecoder{}, false, func(*event.Event, []byte) { n++ }); err != nil || n != len(b.Events) {
 				t.Fatalf("Events = %v, %d events of %d", err, n, len(b.Events))
 			}
 		}
