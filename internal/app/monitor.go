@@ -114,7 +114,7 @@ func (a *App) background(ctx context.Context, run func(func())) {
 	if a.events != nil {
 		for range max(1, runtime.GOMAXPROCS(0)) {
 			w := &detect.Worker{Engine: a.Engine, Source: detectSource{bus.EventSource{C: a.events}}, Alerts: a.Alerts,
-				Decode: a.decodeChunk, ID: ingest.EventID, Log: a.Log}
+				Decode: a.decodeChunk, Log: a.Log}
 			run(func() { w.Run(ctx) })
 		}
 		// Often, so that each purge is small: a purge holds the stream's

@@ -49,12 +49,9 @@ type Worker struct {
 	// Decode calls fn with a message's events and their records
 	// (ingest.Events); fn may not keep the event's lists.
 	Decode func(data []byte, fn func(ev *event.Event, raw []byte)) error
-	// ID returns an event's ID, computed from its record when the event
-	// does not carry it (ingest.EventID); only events that matched need one.
-	ID    func(ev *event.Event, raw []byte) string
-	Log   *slog.Logger
-	Batch int           // messages per fetch (default 8; see Run)
-	Wait  time.Duration // longest wait for a batch (default 1s)
+	Log    *slog.Logger
+	Batch  int           // messages per fetch (default 8; see Run)
+	Wait   time.Duration // longest wait for a batch (default 1s)
 }
 
 // Run works until ctx ends.
@@ -98,7 +95,9 @@ func (w *Worker) process(ctx context.Context, msgs []Message) error {
 		err := w.Decode(m.Data(), func(ev *event.Event, raw []byte) {
 			h := w.Engine.Hits(ev)
 			if len(h) > 0 && ev.ID == "" {
-				id := w.ID(ev, raw)
+				// Events of current chunks carry no ID: only those that
+				// matched need one, computed as ingest.Normalize does.
+				id := event.NewID(ev.SensorID, raw)
 				for i := range h {
 					h[i].EventID = id
 				}

@@ -45,7 +45,6 @@ func TestWorkerLeavesNewerFormatsOnTheStream(t *testing.T) {
 	eng.SetIndicators(ix)
 	rec := &recorder{}
 	w := &Worker{Engine: eng, Alerts: rec, Log: slog.New(slog.DiscardHandler),
-		ID: func(ev *event.Event, raw []byte) string { return "id-of-" + string(raw) },
 		Decode: func(data []byte, fn func(*event.Event, []byte)) error {
 			switch string(data) {
 			case "newer":
@@ -60,7 +59,7 @@ func TestWorkerLeavesNewerFormatsOnTheStream(t *testing.T) {
 	if err := w.process(t.Context(), []Message{hit, newer, damaged}); err != nil {
 		t.Fatal(err)
 	}
-	if !hit.acked || len(rec.hits) != 1 || rec.hits[0].EventID != "id-of-192.0.2.1" {
+	if !hit.acked || len(rec.hits) != 1 || rec.hits[0].EventID != event.NewID("sn", []byte("192.0.2.1")) {
 		t.Errorf("the matching message: acked %v, hits %+v", hit.acked, rec.hits)
 	}
 	if newer.acked || !newer.naked || newer.delay != newerFormatDelay {
