@@ -54,14 +54,17 @@ func typeCode(t intel.Type) uint8 {
 // packer builds one chunk, storing a string repeated within the chunk
 // (sources, descriptions, labels) once.
 type packer struct {
-	c     chunk
-	text  []byte
-	seen  map[string]span
-	avoid int // strings longer than this are not looked up in seen
+	c    chunk
+	text []byte
+	seen map[string]span
 }
 
+// maxShared is the longest string the packer looks for among those it
+// stored (longer ones are rarely repeated and costly to hash).
+const maxShared = 128
+
 func newPacker(n int) *packer {
-	return &packer{c: chunk{recs: make([]packed, 0, n)}, text: make([]byte, 0, 48*n), seen: map[string]span{}, avoid: 128}
+	return &packer{c: chunk{recs: make([]packed, 0, n)}, text: make([]byte, 0, 48*n), seen: map[string]span{}}
 }
 
 // str appends s to the text (or finds it there) and returns its span.
@@ -70,14 +73,14 @@ func (p *packer) str(s string, shared bool) span {
 	if s == "" {
 		return span{}
 	}
-	if shared && len(s) <= p.avoid {
+	if shared && len(s) <= maxShared {
 		if sp, ok := p.seen[s]; ok {
 			return sp
 		}
 	}
 	sp := span{off: uint32(len(p.text)), n: uint32(len(s))}
 	p.text = append(p.text, s...)
-	if shared && len(s) <= p.avoid {
+	if shared && len(s) <= maxShared {
 		p.seen[s] = sp
 	}
 	return sp
