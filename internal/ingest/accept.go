@@ -37,18 +37,20 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 		return Result{}, ErrBusy
 	}
 	defer s.release()
-	var recs []Record
 	// The splitter may reuse raw, so records are copied: one after another
-	// into blocks rather than one allocation each. Blocks grow from 4 KiB to
-	// arenaBlock, so a small batch takes little and a large one is copied
-	// about once.
-	// Full-size blocks are recycled once the batch is published.
+	// into recycled blocks rather than one allocation each. The blocks and
+	// the record list are reused once the batch is published.
+	rp := recordLists.Get().(*[]Record)
+	recs := (*rp)[:0]
 	var block []byte
-	var full []*[]byte
+	var used []*[]byte
 	defer func() {
-		for _, bp := range full {
+		for _, bp := range used {
 			blocks.Put(bp)
 		}
+		clear(recs)
+		*rp = recs[:0]
+		recordLists.Put(rp)
 	}()
 	lim := s.d.Limits
 	err := s.d.Splitter(&countingReader{r: r, max: lim.MaxBatchBytes}, lim.MaxRecord, func(pos int, raw []byte, err error) error {
@@ -56,12 +58,12 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 			return errTooManyRecords
 		}
 		if cap(block)-len(block) < len(raw) {
-			if size := max(min(arenaBlock, 2*cap(block)), 4<<10); size == arenaBlock && len(raw) <= arenaBlock {
+			if len(raw) <= arenaBlock {
 				bp := blocks.Get().(*[]byte)
-				full = append(full, bp)
+				used = append(used, bp)
 				block = (*bp)[:0]
 			} else {
-				block = make([]byte, 0, max(size, len(raw)))
+				block = make([]byte, 0, len(raw)) // a record bigger than a block has its own
 			}
 		}
 		start := len(block)
@@ -83,10 +85,13 @@ func (s *Service) Accept(ctx context.Context, sn Sensor, r io.Reader) (Result, e
 // arenaBlock is the size of the blocks Accept copies records into.
 const arenaBlock = 256 << 10
 
-// blocks recycles full-size record blocks. The records in them are done
-// with once publish returns: the stream has its own copy, rejects keep
-// excerpts, and a Publisher may not keep a batch.
-var blocks = sync.Pool{New: func() any { b := make([]byte, 0, arenaBlock); return &b }}
+// blocks recycles record blocks, and recordLists batches' record lists.
+// The records are done with once publish returns: the stream has its own
+// copy, rejects keep excerpts, and a Publisher may not keep a batch.
+var (
+	blocks      = sync.Pool{New: func() any { b := make([]byte, 0, arenaBlock); return &b }}
+	recordLists = sync.Pool{New: func() any { return new([]Record) }}
+)
 
 // Record is one raw record of a batch, or the error that made it unreadable.
 type Record struct {
