@@ -35,10 +35,14 @@ var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.S
 // address fields).
 func CanonicalHost(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 2*maxHostLen+8 || isIPLiteral(s) {
+	if len(s) > 2*maxHostLen+8 {
 		return "", false
 	}
-	s = strings.TrimSuffix(s, ".")
+	// The root dot goes first, so that "192.0.2.1." is refused as the
+	// address it is and the result is a fixed point.
+	if s = strings.TrimSuffix(s, "."); s == "" || isIPLiteral(s) {
+		return "", false
+	}
 	if isASCII(s) {
 		s = strings.ToLower(s)
 	} else if !utf8.ValidString(s) {

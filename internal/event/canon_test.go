@@ -12,6 +12,8 @@ func TestCanonicalHost(t *testing.T) {
 	}{
 		{"lower case", "WWW.Example.COM", "www.example.com", true},
 		{"trailing dot", "example.com.", "example.com", true},
+		{"address with a trailing dot", "0.0.0.0.", "", false},
+		{"only the root", ".", "", false},
 		{"spaces trimmed", "  example.com ", "example.com", true},
 		{"IDN to A-label", "bücher.example", "xn--bcher-kva.example", true},
 		{"A-label kept", "xn--bcher-kva.example", "xn--bcher-kva.example", true},
