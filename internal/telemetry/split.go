@@ -117,9 +117,12 @@ func splitZeekTSV(lr *lineReader, first []byte, fn func(int, []byte, error) erro
 		default:
 			var rowErr error
 			buf, rowErr = z.row(buf[:0], string(line))
-			if rowErr != nil {
+			switch {
+			case rowErr != nil:
 				err = fn(lr.line, line, rowErr)
-			} else {
+			case len(buf) > lr.max: // the JSON a row stands for is longer than the row
+				err = fn(lr.line, nil, errTooLong(lr.max))
+			default:
 				err = fn(lr.line, buf, nil)
 			}
 		}
