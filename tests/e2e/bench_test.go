@@ -105,10 +105,10 @@ func batches(events []gen.Sample, size int) [][]byte {
 // within minutes:
 //
 //	                          ADR 0012 (03:40 UTC)   ADR 0015 (06:00 UTC)
-//	CPU per event             9.1-9.2 µs             5.3-6.3 µs
-//	allocated per event       8.1 KB                 2.5-2.7 KB
+//	CPU per event             9.1-9.2 µs             5.5-6.4 µs
+//	allocated per event       8.1 KB                 1.7-2.0 KB
 //	cores busy                ~1.5                   1.7-1.9
-//	events/s                  ~180k                  265k-357k
+//	events/s                  ~180k                  264k-357k
 //	ingest→alert at 160k/s    -                      p50 8-9 ms, p99 16-22 ms
 //	  (2,000-event batches)
 //
