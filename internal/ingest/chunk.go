@@ -7,11 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/klauspost/compress/s2"
 	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/s2"
 
 	"github.com/khien-cert/khien/internal/errs"
 	"github.com/khien-cert/khien/internal/event"
