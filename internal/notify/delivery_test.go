@@ -46,13 +46,15 @@ func TestValidateWebhookURL(t *testing.T) {
 }
 
 // FuzzValidateWebhookURL: whatever a user types, the check answers without
-// panicking, and what it accepts is https (or loopback http when allowed).
+// panicking, and what it accepts is https (or loopback http when allowed);
+// a scheme's case does not matter (RFC 3986 §3.1).
 func FuzzValidateWebhookURL(f *testing.F) {
 	for _, s := range []string{"https://a.vn/x", "http://127.0.0.1:1/", "http://[::1]/", "https://u@h/", "%", "https://h/#"} {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, allowHTTP bool) {
-		if notify.ValidateWebhookURL(s, allowHTTP) == nil && !strings.HasPrefix(s, "https://") && !(allowHTTP && strings.HasPrefix(s, "http://")) {
+		lower := strings.ToLower(s)
+		if notify.ValidateWebhookURL(s, allowHTTP) == nil && !strings.HasPrefix(lower, "https://") && !(allowHTTP && strings.HasPrefix(lower, "http://")) {
 			t.Errorf("accepted %q", s)
 		}
 	})
