@@ -325,9 +325,8 @@ func normalizeModel(d Decoder, sensorID, orgID string, raw []byte, received time
 		ev.SensorID, ev.OrgID, ev.Received = sensorID, orgID, received
 		return ev, err
 	}
-	if !utf8.Valid(raw) {
-		return event.Event{}, errs.New(errs.KindInvalid, "event.bad_utf8", "the record is not valid UTF-8")
-	}
+	// The decoder checks UTF-8 itself (with Decode's error), as the
+	// ModelDecoder contract says.
 	ev, err := md.DecodeModel("", raw) // "": the decoder detects the format
 	if err != nil {
 		return ev, err

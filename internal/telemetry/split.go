@@ -150,8 +150,13 @@ type lineReader struct {
 func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	lr.buf = lr.buf[:0]
 	read := false
-	for {
+	for first := true; ; first = false {
 		chunk, err := lr.br.ReadSlice('\n')
+		if first && err == nil {
+			// The whole line is in the reader's buffer: return it from there
+			// (valid until the next read) rather than copying it.
+			return lr.finish(chunk)
+		}
 		read = read || len(chunk) > 0
 		if !tooLong {
 			if len(lr.buf)+len(chunk) > lr.max+2 { // +2: the line ending
@@ -168,12 +173,22 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 		}
 		break
 	}
+	if tooLong {
+		lr.line++
+		return nil, true, nil
+	}
+	return lr.finish(lr.buf)
+}
+
+// finish counts a line read whole and returns it without its line ending,
+// or reports it too long.
+func (lr *lineReader) finish(b []byte) ([]byte, bool, error) {
 	lr.line++
-	line = bytes.TrimSuffix(bytes.TrimSuffix(lr.buf, []byte{'\n'}), []byte{'\r'})
+	line := bytes.TrimSuffix(bytes.TrimSuffix(b, []byte{'\n'}), []byte{'\r'})
 	if len(line) > lr.max {
 		return nil, true, nil
 	}
-	return line, tooLong, nil
+	return line, false, nil
 }
 
 // oneJSONValue reports whether b (trimmed) is exactly one complete JSON
