@@ -356,8 +356,8 @@ func decodeRecord(d Decoder, raw []byte) (event.Event, error) {
 // record that no longer decodes (it did when accepted) is skipped and counted.
 //
 // fn also gets the record (valid during the call). An event taken from a
-// version 3 model has no ID: EventID computes it from the record when it is
-// needed (for an event that matched).
+// version 3 model has no ID: event.NewID(ev.SensorID, raw) gives the one
+// Normalize would, when it is needed (for an event that matched).
 //
 // The event passed to fn is reused for the next one: its lists are valid
 // only during the call (keep ev.Clone()). Its strings stay valid, and keep
@@ -414,15 +414,6 @@ func Events(data []byte, d Decoder, fields bool, fn func(ev *event.Event, raw []
 		return nil
 	})
 	return skipped, err
-}
-
-// EventID returns ev's ID: the one it carries, or the one Normalize gives
-// its record (event.NewID of the sensor and the raw bytes).
-func EventID(ev *event.Event, raw []byte) string {
-	if ev.ID != "" {
-		return ev.ID
-	}
-	return event.NewID(ev.SensorID, raw)
 }
 
 // modelBufs recycles the buffers Events gathers models in.
