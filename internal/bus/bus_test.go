@@ -142,14 +142,14 @@ func TestTrimEventsKeepsWhatAConsumerHasNotAcknowledged(t *testing.T) {
 	}
 	ack(fast, 5)
 	ack(slow, 2)
-	if err := b.trimEvents(ctx); err != nil {
+	if err := b.TrimEvents(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if first, msgs := state(); first != 3 || msgs != 4 {
 		t.Errorf("after trimming: first %d, %d events; want 3, 4 (the archive consumer acknowledged 2)", first, msgs)
 	}
 	ack(slow, 4)
-	if err := b.trimEvents(ctx); err != nil {
+	if err := b.TrimEvents(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if first, msgs := state(); first != 6 || msgs != 1 {

@@ -73,26 +73,11 @@ func (b *Bus) EnsureEventStream(ctx context.Context, l StreamLimits) (jetstream.
 	return s, nil
 }
 
-// TrimEvents removes, every interval until ctx ends, the events that every
-// consumer of the stream has acknowledged: those below the lowest
-// acknowledgement floor, in one purge that drops whole blocks. Several
-// processes may trim the same stream; each purge is idempotent.
-func (b *Bus) TrimEvents(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := b.trimEvents(ctx); err != nil && ctx.Err() == nil {
-			b.log.Warn("bus: events not trimmed; the stream keeps them until the next try", "err", err)
-		}
-	}
-}
-
-func (b *Bus) trimEvents(ctx context.Context) error {
+// TrimEvents removes the events that every consumer of the stream has
+// acknowledged: those below the lowest acknowledgement floor, in one purge
+// that drops whole blocks. The server runs it every 100 ms; several
+// processes may trim the same stream, and each purge is idempotent.
+func (b *Bus) TrimEvents(ctx context.Context) error {
 	s, err := b.JS.Stream(ctx, EventsStream)
 	if err != nil {
 		return err
